@@ -1,0 +1,38 @@
+# Ponte — two commands: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test install lock messages serve clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check uv
+
+$(STAMP): requirements.lock | $(BIN)/python
+	$(BIN)/uv pip sync --python $(BIN)/python -q requirements.lock
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lock: $(BIN)/python
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -q -o requirements.lock
+
+messages: install
+	cd ponte && PONTE_DEV=1 ../$(BIN)/python ../manage.py compilemessages -v0
+
+demo: install messages
+	mkdir -p var
+	PONTE_DEV=1 PONTE_DEMO=1 $(BIN)/python manage.py migrate -v0
+	PONTE_DEV=1 PONTE_DEMO=1 $(BIN)/python manage.py load_demo
+	@echo "Ponte demo on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
+	PONTE_DEV=1 PONTE_DEMO=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT) --noreload
+
+test: install messages
+	PONTE_DEV=1 scripts/test.sh
+
+clean:
+	rm -rf $(VENV) var/ponte.sqlite3*

@@ -1,0 +1,24 @@
+"""Test settings: the production file with local secrets and fast hashing."""
+
+import os
+
+os.environ.setdefault("PONTE_DEV", "1")
+
+from config.settings import *  # noqa: E402,F403
+from config.settings import DATABASES  # noqa: E402
+
+# Argon2 stays the hasher (tests assert it) but with cheap parameters would need a
+# subclass; MD5 is only for the bulk of tests that create users in loops.
+PASSWORD_HASHERS = [
+    "ponte.accounts.hashers.FastArgon2PasswordHasher",
+]
+PONTE_REQUIRE_2FA = True
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE"}
+AXES_ENABLED = True
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 (WhiteNoise warns when it is missing)

@@ -1,0 +1,24 @@
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from config.api import api
+from ponte.common.access import access_rule
+from ponte.network.views.home import home
+
+def _api_urls() -> tuple:  # type: ignore[type-arg]
+    """The API authenticates each call with its bearer token, not with the session."""
+    patterns, app_name, namespace = api.urls
+    for pattern in patterns:
+        pattern.callback.login_required = False
+        access_rule("api_token", "deny by default; scoped by the token's organisation")(pattern.callback)
+    return patterns, app_name, namespace
+
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("accounts/", include("ponte.accounts.urls")),
+    path("network/", include("ponte.network.urls")),
+    path("i18n/setlang/", access_rule("public")(login_not_required(set_language)), name="set_language"),
+    path("api/v1/", _api_urls()),
+]

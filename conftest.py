@@ -1,0 +1,93 @@
+"""Fixed personas shared by every test.
+
+Three organisations: `own` (a PUA lead organisation), `partner` (signs the same pact)
+and `foreign` (no tie). A user per role at `own`, a partner operator at `partner`,
+an outsider at `foreign`. Logged-in clients are already past the second factor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from ponte.accounts.models import User
+from ponte.network.factories import (
+    AccessPointFactory,
+    AgreementFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    SignatoryFactory,
+    UserFactory,
+)
+from ponte.network.models import AccessPoint, Agreement, Organization
+from ponte.network.roles import Role
+
+
+@dataclass
+class World:
+    own: Organization
+    partner: Organization
+    foreign: Organization
+    own_access_point: AccessPoint
+    foreign_access_point: AccessPoint
+    own_agreement: Agreement  # promoted by own, signed by partner
+    foreign_agreement: Agreement  # promoted by foreign, nobody else signed
+    users: dict[str, User]
+
+
+@pytest.fixture
+def world(db: Any) -> World:
+    own = OrganizationFactory(name="Ambito fittizio di Prova (PUA)")
+    partner = OrganizationFactory(name="Cooperativa fittizia Partner")
+    foreign = OrganizationFactory(name="Ente fittizio Estraneo")
+    users: dict[str, User] = {}
+    for role in Role:
+        users[role.value] = MembershipFactory(
+            organization=own, role=role, user=UserFactory(email=f"{role.value}@own.test")
+        ).user
+    users["partner_operator@partner"] = MembershipFactory(
+        organization=partner, role=Role.PARTNER_OPERATOR,
+        user=UserFactory(email="operator@partner.test"),
+    ).user
+    users["coordinator@foreign"] = MembershipFactory(
+        organization=foreign, role=Role.COORDINATOR, user=UserFactory(email="coord@foreign.test")
+    ).user
+    users["org_admin@foreign"] = MembershipFactory(
+        organization=foreign, role=Role.ORG_ADMIN, user=UserFactory(email="admin@foreign.test")
+    ).user
+    users["no_membership"] = UserFactory(email="nobody@nowhere.test")
+    users["platform_admin"] = UserFactory(email="platform@ponte.test", is_platform_admin=True)
+    own_agreement = AgreementFactory(promoter=own)
+    SignatoryFactory(agreement=own_agreement, organization=own)
+    SignatoryFactory(agreement=own_agreement, organization=partner)
+    return World(
+        own=own,
+        partner=partner,
+        foreign=foreign,
+        own_access_point=AccessPointFactory(lead_organization=own),
+        foreign_access_point=AccessPointFactory(lead_organization=foreign),
+        own_agreement=own_agreement,
+        foreign_agreement=AgreementFactory(promoter=foreign),
+        users=users,
+    )
+
+
+def verified_client(user: User) -> Client:
+    """A client logged in and past the second factor, as after a real login."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    client = Client()
+    client.force_login(user)
+    device, _created = StaticDevice.objects.get_or_create(user=user, name="test")
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def client_for():
+    return verified_client

@@ -1,0 +1,63 @@
+"""Writes with consequences on accounts: second factor, sessions, deactivation."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+from ponte.accounts.models import EncryptedTOTPDevice, LoginSession, User
+from ponte.audit.services import record
+
+BACKUP_CODE_COUNT = 10
+
+
+def new_totp_secret() -> str:
+    return secrets.token_hex(20)
+
+
+def confirm_totp_device(user: User, *, secret_hex: str, token: str) -> EncryptedTOTPDevice | None:
+    """Save the authenticator if the code the user typed matches the secret shown to them."""
+    device = EncryptedTOTPDevice(user=user, name="app", key=secret_hex, confirmed=True)
+    if not device._totp().verify(int(token), device.tolerance):
+        return None
+    with transaction.atomic():
+        EncryptedTOTPDevice.objects.filter(user=user).delete()
+        device.last_t = device._totp().t()
+        device.save()
+        record("auth.2fa_enrolled", actor=user, target=user)
+    return device
+
+
+def regenerate_backup_codes(user: User) -> list[str]:
+    """Replace the user's one-time backup codes; the plain codes are shown once."""
+    codes = [f"{secrets.randbelow(10**8):08d}" for _ in range(BACKUP_CODE_COUNT)]
+    with transaction.atomic():
+        device, _created = StaticDevice.objects.get_or_create(user=user, name="backup")
+        device.token_set.all().delete()
+        StaticToken.objects.bulk_create(StaticToken(device=device, token=c) for c in codes)
+        record("auth.backup_codes_regenerated", actor=user, target=user)
+    return codes
+
+
+def end_sessions(user: User, *, keep_session_key: str | None = None) -> int:
+    """Delete the user's server-side sessions (all, or all but the current one)."""
+    links = LoginSession.objects.filter(user=user)
+    if keep_session_key:
+        links = links.exclude(session_key=keep_session_key)
+    keys = list(links.values_list("session_key", flat=True))
+    Session.objects.filter(session_key__in=keys).delete()
+    links.delete()
+    return len(keys)
+
+
+def deactivate_user(user: User, *, actor: Any) -> None:
+    """Disable login at once: no new login, and every open session ends now."""
+    with transaction.atomic():
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        ended = end_sessions(user)
+        record("account.deactivated", actor=actor, target=user, data={"sessions_ended": ended})

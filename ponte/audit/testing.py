@@ -1,0 +1,26 @@
+"""Helpers for other apps' tests: assert that an action left its audit row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from ponte.audit.models import AuditEvent
+
+
+def audit_events(action: str, target: models.Model | None = None) -> list[AuditEvent]:
+    events = AuditEvent.objects.filter(action=action)
+    if target is not None:
+        target_id = str(getattr(target, "public_id", None) or target.pk)
+        events = events.filter(target_type=target._meta.label, target_id=target_id)
+    return list(events)
+
+
+def assert_audited(action: str, target: models.Model | None = None, **data: Any) -> AuditEvent:
+    events = audit_events(action, target)
+    assert events, f"no audit event {action!r} for {target!r}"
+    event = events[0]
+    for key, value in data.items():
+        assert event.data.get(key) == value, f"audit data {key}={event.data.get(key)!r} != {value!r}"
+    return event
