@@ -4,8 +4,8 @@ import os
 
 os.environ.setdefault("PONTE_DEV", "1")
 
-from config.settings import *  # noqa: E402,F403
-from config.settings import DATABASES  # noqa: E402
+from config.settings import *  # noqa: F403
+from config.settings import DATABASES
 
 # Argon2 stays the hasher (tests assert it) but with cheap parameters would need a
 # subclass; MD5 is only for the bulk of tests that create users in loops.

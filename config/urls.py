@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
@@ -6,12 +8,14 @@ from config.api import api
 from ponte.common.access import access_rule
 from ponte.network.views.home import home
 
+
 def _api_urls() -> tuple:  # type: ignore[type-arg]
     """The API authenticates each call with its bearer token, not with the session."""
     patterns, app_name, namespace = api.urls
     for pattern in patterns:
-        pattern.callback.login_required = False
-        access_rule("api_token", "deny by default; scoped by the token's organisation")(pattern.callback)
+        view: Any = pattern.callback
+        view.login_required = False
+        access_rule("api_token", "deny by default; scoped by the token's organisation")(view)
     return patterns, app_name, namespace
 
 
@@ -19,6 +23,10 @@ urlpatterns = [
     path("", home, name="home"),
     path("accounts/", include("ponte.accounts.urls")),
     path("network/", include("ponte.network.urls")),
-    path("i18n/setlang/", access_rule("public")(login_not_required(set_language)), name="set_language"),
+    path(
+        "i18n/setlang/",
+        access_rule("public")(login_not_required(set_language)),
+        name="set_language",
+    ),
     path("api/v1/", _api_urls()),
 ]

@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 class LoginForm(forms.Form):
     username = forms.EmailField(
-        label=_("E-mail"), widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True})
+        label=_("E-mail"),
+        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
     password = forms.CharField(
         label=_("Password"),
@@ -32,8 +33,10 @@ class LoginForm(forms.Form):
                 # One message for unknown e-mail, wrong password and inactive account:
                 # the form must not reveal which accounts exist.
                 raise forms.ValidationError(
-                    _("E-mail or password not correct. After 5 failed attempts the account "
-                      "is locked from this network for 15 minutes."),
+                    _(
+                        "E-mail or password not correct. After 5 failed attempts the account "
+                        "is locked from this network for 15 minutes."
+                    ),
                     code="invalid_login",
                 )
         return cleaned

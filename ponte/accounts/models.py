@@ -29,7 +29,7 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(email, password, **extra)
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-missing]
     """An operator. Logs in with an e-mail address; roles come from memberships (network)."""
 
     email = models.EmailField(_("e-mail"), unique=True)
@@ -38,17 +38,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     preferred_language = models.CharField(
         _("language"), max_length=8, default="it", choices=[("it", "Italiano"), ("en", "English")]
     )
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(_("active"), default=True)  # type: ignore[misc]
     is_staff = models.BooleanField(_("Django admin access"), default=False)
     is_platform_admin = models.BooleanField(_("platform administrator"), default=False)
     is_demo = models.BooleanField(_("demo account"), default=False)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
 
     objects = UserManager()
+    encryptedtotpdevice_set: Any  # reverse accessor, declared for the type checker
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: list[str] = []  # type: ignore[misc]
 
     class Meta:
         verbose_name = _("user")

@@ -40,7 +40,9 @@ def on_logout(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> No
 
 
 @receiver(user_login_failed)
-def on_login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any) -> None:
+def on_login_failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
     # The typed e-mail is not stored: it may be a real person's name typed in the wrong box.
     record_now("auth.login_failed", actor=None, request=request)
 

@@ -19,26 +19,34 @@ urlpatterns = [
     path("password/", views.password_change_view, name="password_change"),
     path(
         "password/reset/",
-        public(auth_views.PasswordResetView.as_view(
-            template_name="accounts/password_reset.html",
-            email_template_name="accounts/password_reset_email.txt",
-            subject_template_name="accounts/password_reset_subject.txt",
-            success_url=reverse_lazy("accounts:password_reset_done"),
-        )),
+        public(
+            auth_views.PasswordResetView.as_view(
+                template_name="accounts/password_reset.html",
+                email_template_name="accounts/password_reset_email.txt",
+                subject_template_name="accounts/password_reset_subject.txt",
+                success_url=reverse_lazy("accounts:password_reset_done"),
+            )
+        ),
         name="password_reset",
     ),
     path(
         "password/reset/sent/",
-        public(auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html")),
+        public(
+            auth_views.PasswordResetDoneView.as_view(
+                template_name="accounts/password_reset_done.html"
+            )
+        ),
         name="password_reset_done",
     ),
     path(
         "password/reset/<uidb64>/<token>/",
-        public(auth_views.PasswordResetConfirmView.as_view(
-            template_name="accounts/password_reset_confirm.html",
-            success_url=reverse_lazy("accounts:login"),
-            post_reset_login=False,  # a reset never skips the second factor
-        )),
+        public(
+            auth_views.PasswordResetConfirmView.as_view(
+                template_name="accounts/password_reset_confirm.html",
+                success_url=reverse_lazy("accounts:login"),
+                post_reset_login=False,  # a reset never skips the second factor
+            )
+        ),
         name="password_reset_confirm",
     ),
 ]

@@ -14,7 +14,8 @@ class MaximumLengthValidator:
     def validate(self, password: str, user: Any = None) -> None:
         if len(password) > self.max_length:
             raise ValidationError(
-                _("The password can be at most %(max)d characters long.") % {"max": self.max_length},
+                _("The password can be at most %(max)d characters long.")
+                % {"max": self.max_length},
                 code="password_too_long",
             )
 

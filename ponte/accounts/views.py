@@ -19,11 +19,12 @@ from django_otp import login as otp_login
 
 from ponte.accounts import services
 from ponte.accounts.forms import LoginForm, ProfileForm, SetupTokenForm, TokenForm
+from ponte.accounts.http import AuthedRequest
 from ponte.accounts.models import EncryptedTOTPDevice, LoginSession
 from ponte.audit.services import record
 from ponte.common.access import access_rule
 
-SETUP_SECRET_KEY = "_ponte_totp_setup_secret"
+SETUP_SECRET_KEY = "_ponte_totp_setup_secret"  # noqa: S105 (a session key name)
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -46,14 +47,16 @@ def login_view(request: HttpRequest) -> HttpResponse:
         if any(True for _d in devices_for_user(form.user_cache)):
             return redirect(f"{reverse('accounts:verify')}?next={nxt}")
         return redirect(nxt)
-    return render(request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")})
+    return render(
+        request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")}
+    )
 
 
 @access_rule("authenticated")
 @require_http_methods(["GET", "POST"])
-def verify_view(request: HttpRequest) -> HttpResponse:
+def verify_view(request: AuthedRequest) -> HttpResponse:
     """Second step of login: a TOTP code or a one-time backup code."""
-    if request.user.is_verified():  # type: ignore[union-attr]
+    if request.user.is_verified():  # type: ignore[attr-defined]
         return redirect(_safe_next(request))
     devices = list(devices_for_user(request.user))
     if not devices:
@@ -64,21 +67,28 @@ def verify_view(request: HttpRequest) -> HttpResponse:
         for device in devices:
             if device.verify_token(token):
                 otp_login(request, device)
-                record("auth.2fa_verified", actor=request.user, target=request.user,
-                       data={"method": device.__class__.__name__}, request=request)
+                record(
+                    "auth.2fa_verified",
+                    actor=request.user,
+                    target=request.user,
+                    data={"method": device.__class__.__name__},
+                    request=request,
+                )
                 return redirect(_safe_next(request))
         record("auth.2fa_failed", actor=request.user, target=request.user, request=request)
         form.add_error("token", _("The code is not valid or was already used. Try the next one."))
-    return render(request, "accounts/verify.html", {"form": form, "next": request.GET.get("next", "")})
+    return render(
+        request, "accounts/verify.html", {"form": form, "next": request.GET.get("next", "")}
+    )
 
 
 @access_rule("authenticated")
 @require_http_methods(["GET", "POST"])
-def setup_view(request: HttpRequest) -> HttpResponse:
+def setup_view(request: AuthedRequest) -> HttpResponse:
     """Enrol an authenticator app: show the secret as a QR code, confirm with a code."""
     user = request.user
     has_device = EncryptedTOTPDevice.objects.filter(user=user, confirmed=True).exists()
-    if has_device and not user.is_verified():  # type: ignore[union-attr]
+    if has_device and not user.is_verified():  # type: ignore[attr-defined]
         # Replacing the factor needs the current factor first (ASVS 7.5.1).
         return redirect(f"{reverse('accounts:verify')}?next={reverse('accounts:setup')}")
     secret = request.session.get(SETUP_SECRET_KEY)
@@ -87,15 +97,19 @@ def setup_view(request: HttpRequest) -> HttpResponse:
         request.session[SETUP_SECRET_KEY] = secret
     form = SetupTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = services.confirm_totp_device(user, secret_hex=secret, token=form.cleaned_data["token"])  # type: ignore[arg-type]
+        device = services.confirm_totp_device(
+            user, secret_hex=secret, token=form.cleaned_data["token"]
+        )
         if device is not None:
             del request.session[SETUP_SECRET_KEY]
             otp_login(request, device)
-            codes = services.regenerate_backup_codes(user)  # type: ignore[arg-type]
+            codes = services.regenerate_backup_codes(user)
             return render(request, "accounts/backup_codes.html", {"codes": codes})
-        form.add_error("token", _("The code does not match. Check the time on your phone and retry."))
+        form.add_error(
+            "token", _("The code does not match. Check the time on your phone and retry.")
+        )
     b32 = base64.b32encode(bytes.fromhex(secret)).decode().rstrip("=")
-    uri = f"otpauth://totp/Ponte:{user.email}?secret={b32}&issuer=Ponte&digits=6&period=30"  # type: ignore[union-attr]
+    uri = f"otpauth://totp/Ponte:{user.email}?secret={b32}&issuer=Ponte&digits=6&period=30"
     qr = segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
     grouped = " ".join(b32[i : i + 4] for i in range(0, len(b32), 4))
     return render(request, "accounts/setup.html", {"form": form, "qr": qr, "secret": grouped})
@@ -103,14 +117,14 @@ def setup_view(request: HttpRequest) -> HttpResponse:
 
 @access_rule("authenticated")
 @require_POST
-def backup_codes_view(request: HttpRequest) -> HttpResponse:
-    codes = services.regenerate_backup_codes(request.user)  # type: ignore[arg-type]
+def backup_codes_view(request: AuthedRequest) -> HttpResponse:
+    codes = services.regenerate_backup_codes(request.user)
     return render(request, "accounts/backup_codes.html", {"codes": codes})
 
 
 @access_rule("authenticated")
 @require_POST
-def logout_view(request: HttpRequest) -> HttpResponse:
+def logout_view(request: AuthedRequest) -> HttpResponse:
     logout(request)
     messages.info(request, _("You are signed out."))
     return redirect("accounts:login")
@@ -118,36 +132,53 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @access_rule("authenticated")
 @require_http_methods(["GET", "POST"])
-def profile_view(request: HttpRequest) -> HttpResponse:
+def profile_view(request: AuthedRequest) -> HttpResponse:
     user = request.user
     form = ProfileForm(
         request.POST or None,
-        initial={"full_name": user.full_name, "phone": user.phone,  # type: ignore[union-attr]
-                 "preferred_language": user.preferred_language},  # type: ignore[union-attr]
+        initial={
+            "full_name": user.full_name,
+            "phone": user.phone,
+            "preferred_language": user.preferred_language,
+        },
     )
     if request.method == "POST" and form.is_valid():
         for field, value in form.cleaned_data.items():
             setattr(user, field, value)
-        user.save(update_fields=list(form.cleaned_data))  # type: ignore[union-attr]
-        record("account.profile_updated", actor=user, target=user, data={"fields": list(form.changed_data)})
+        user.save(update_fields=list(form.cleaned_data))
+        record(
+            "account.profile_updated",
+            actor=user,
+            target=user,
+            data={"fields": list(form.changed_data)},
+        )
         messages.success(request, _("Profile saved."))
         response = redirect("accounts:profile")
-        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, form.cleaned_data["preferred_language"],
-                            samesite="Lax", secure=settings.SESSION_COOKIE_SECURE, httponly=True)
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            form.cleaned_data["preferred_language"],
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+        )
         return response
     sessions = LoginSession.objects.filter(user=user)
-    return render(request, "accounts/profile.html", {
-        "form": form,
-        "sessions": sessions,
-        "current_key": request.session.session_key,
-        "has_totp": EncryptedTOTPDevice.objects.filter(user=user, confirmed=True).exists(),
-    })
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "form": form,
+            "sessions": sessions,
+            "current_key": request.session.session_key,
+            "has_totp": EncryptedTOTPDevice.objects.filter(user=user, confirmed=True).exists(),
+        },
+    )
 
 
 @access_rule("authenticated")
 @require_POST
-def end_other_sessions_view(request: HttpRequest) -> HttpResponse:
-    ended = services.end_sessions(request.user, keep_session_key=request.session.session_key)  # type: ignore[arg-type]
+def end_other_sessions_view(request: AuthedRequest) -> HttpResponse:
+    ended = services.end_sessions(request.user, keep_session_key=request.session.session_key)
     record("auth.sessions_ended", actor=request.user, target=request.user, data={"count": ended})
     messages.success(request, _("Other sessions ended: %(n)d.") % {"n": ended})
     return redirect("accounts:profile")
@@ -155,7 +186,7 @@ def end_other_sessions_view(request: HttpRequest) -> HttpResponse:
 
 @access_rule("authenticated")
 @require_http_methods(["GET", "POST"])
-def password_change_view(request: HttpRequest) -> HttpResponse:
+def password_change_view(request: AuthedRequest) -> HttpResponse:
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()

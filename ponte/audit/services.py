@@ -48,13 +48,15 @@ def record(
     event = AuditEvent(
         seq=(last.seq + 1) if last else 1,
         at=timezone.now(),
-        actor_id=actor.pk if actor_is_user else None,
+        actor_id=getattr(actor, "pk", None) if actor_is_user else None,
         actor_label=getattr(actor, "email", "") if actor_is_user else _label(actor),
         organization_id=organization.pk if organization is not None else None,
         organization_label=_label(organization),
         action=action,
         target_type=target._meta.label if target is not None else "",
-        target_id=str(getattr(target, "public_id", None) or target.pk) if target is not None else "",
+        target_id=str(getattr(target, "public_id", None) or target.pk)
+        if target is not None
+        else "",
         target_label=_label(target),
         data=data or {},
         ip_address=client_ip(request),

@@ -22,5 +22,7 @@ def assert_audited(action: str, target: models.Model | None = None, **data: Any)
     assert events, f"no audit event {action!r} for {target!r}"
     event = events[0]
     for key, value in data.items():
-        assert event.data.get(key) == value, f"audit data {key}={event.data.get(key)!r} != {value!r}"
+        assert event.data.get(key) == value, (
+            f"audit data {key}={event.data.get(key)!r} != {value!r}"
+        )
     return event

@@ -15,7 +15,9 @@ class EncryptedTextField(models.TextField):
     Encrypted fields cannot be searched or ordered in the database: that is the point.
     """
 
-    def contribute_to_class(self, cls: type[models.Model], name: str, *args: Any, **kwargs: Any) -> None:
+    def contribute_to_class(
+        self, cls: type[models.Model], name: str, *args: Any, **kwargs: Any
+    ) -> None:
         super().contribute_to_class(cls, name, *args, **kwargs)
         self.crypto_context = f"{cls._meta.label}.{name}"
 

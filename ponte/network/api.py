@@ -168,9 +168,11 @@ def get_organization(request: HttpRequest, public_id: UUID) -> Organization:
 
 
 def _access_points() -> QuerySet[AccessPoint]:
-    return AccessPoint.objects.filter(is_active=True).select_related(
-        "lead_organization"
-    ).prefetch_related("ambiti", "sites")
+    return (
+        AccessPoint.objects.filter(is_active=True)
+        .select_related("lead_organization")
+        .prefetch_related("ambiti", "sites")
+    )
 
 
 @router.get("/access-points", response=list[AccessPointOut], summary="List access points (PUA)")
@@ -193,15 +195,20 @@ def _agreements(request: HttpRequest) -> QuerySet[Agreement]:
     )
 
 
-@router.get("/agreements", response=list[AgreementOut],
-            summary="Agreements the token's organisation promotes or signed")
+@router.get(
+    "/agreements",
+    response=list[AgreementOut],
+    summary="Agreements the token's organisation promotes or signed",
+)
 @paginate(PageNumberPagination, page_size=50)
 def list_agreements(request: HttpRequest, in_force: bool = False) -> QuerySet[Agreement]:
     qs = _agreements(request)
     if in_force:
         today = timezone.localdate()
-        qs = qs.filter(Q(valid_from__lte=today) | Q(valid_from__isnull=True),
-                       Q(valid_until__gte=today) | Q(valid_until__isnull=True))
+        qs = qs.filter(
+            Q(valid_from__lte=today) | Q(valid_from__isnull=True),
+            Q(valid_until__gte=today) | Q(valid_until__isnull=True),
+        )
     return qs
 
 

@@ -28,7 +28,9 @@ class OrganizationFilterForm(forms.Form):
         label=_("Kind"), required=False, choices=[("", _("All kinds")), *OrganizationKind.choices]
     )
     province = forms.ModelChoiceField(
-        label=_("Province"), required=False, empty_label=_("All provinces"),
+        label=_("Province"),
+        required=False,
+        empty_label=_("All provinces"),
         queryset=Territory.objects.filter(level=Territory.Level.PROVINCE),
     )
 
@@ -44,14 +46,19 @@ class AgreementFilterForm(forms.Form):
 class AccessPointFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
     province = forms.ModelChoiceField(
-        label=_("Province"), required=False, empty_label=_("All provinces"),
+        label=_("Province"),
+        required=False,
+        empty_label=_("All provinces"),
         queryset=Territory.objects.filter(level=Territory.Level.PROVINCE),
     )
 
 
-def _territory_field(levels: list[str], label: Any, required: bool = False) -> forms.ModelChoiceField:
+def _territory_field(
+    levels: list[str], label: Any, required: bool = False
+) -> forms.ModelChoiceField:
     return forms.ModelChoiceField(
-        label=label, required=required,
+        label=label,
+        required=required,
         queryset=Territory.objects.filter(level__in=levels).order_by("level", "name"),
     )
 
@@ -62,22 +69,34 @@ class OrganizationForm(forms.ModelForm):
     class Meta:
         model = Organization
         # Explicit allow-list: the registering organisation and flags are set by the view.
-        fields = ["name", "kind", "territory", "description", "address", "email", "phone",
-                  "website", "data_sharing_agreement"]
+        fields = [
+            "name",
+            "kind",
+            "territory",
+            "description",
+            "address",
+            "email",
+            "phone",
+            "website",
+            "data_sharing_agreement",
+        ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args: Any, steward_choices: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if steward_choices is not None:
             self.fields["managed_by"] = forms.ModelChoiceField(
-                label=_("Registered by"), queryset=steward_choices, required=True,
+                label=_("Registered by"),
+                queryset=steward_choices,
+                required=True,
                 help_text=_("Your organisation that keeps this record up to date."),
             )
 
 
 class AccessPointForm(forms.ModelForm):
     ambiti = forms.ModelMultipleChoiceField(
-        label=_("Ambiti served"), required=False,
+        label=_("Ambiti served"),
+        required=False,
         queryset=Territory.objects.filter(level=Territory.Level.AMBITO).select_related("parent"),
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
@@ -90,7 +109,7 @@ class AccessPointForm(forms.ModelForm):
     def __init__(self, *args: Any, lead_choices: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if lead_choices is not None:
-            self.fields["lead_organization"].queryset = lead_choices
+            self.fields["lead_organization"].queryset = lead_choices  # type: ignore[attr-defined]
 
 
 class SiteForm(forms.ModelForm):
@@ -110,7 +129,7 @@ class TeamMemberForm(forms.ModelForm):
     def __init__(self, *args: Any, user_choices: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if user_choices is not None:
-            self.fields["user"].queryset = user_choices
+            self.fields["user"].queryset = user_choices  # type: ignore[attr-defined]
 
     def clean_languages(self) -> str:
         codes = [c.strip().lower() for c in self.cleaned_data["languages"].split(",") if c.strip()]
@@ -129,8 +148,16 @@ class AgreementForm(forms.ModelForm):
 
     class Meta:
         model = Agreement
-        fields = ["kind", "title", "promoter", "territory", "description", "valid_from",
-                  "valid_until", "document"]
+        fields = [
+            "kind",
+            "title",
+            "promoter",
+            "territory",
+            "description",
+            "valid_from",
+            "valid_until",
+            "document",
+        ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
             "valid_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -141,7 +168,7 @@ class AgreementForm(forms.ModelForm):
     def __init__(self, *args: Any, promoter_choices: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if promoter_choices is not None:
-            self.fields["promoter"].queryset = promoter_choices
+            self.fields["promoter"].queryset = promoter_choices  # type: ignore[attr-defined]
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
 
@@ -191,8 +218,10 @@ class ApiTokenForm(forms.Form):
     name = forms.CharField(label=_("Name of the partner system"), max_length=100)
     role = forms.ChoiceField(
         label=_("Acts as"),
-        choices=[(Role.PARTNER_OPERATOR.value, Role.PARTNER_OPERATOR.label),
-                 (Role.ANALYST.value, Role.ANALYST.label)],
+        choices=[
+            (Role.PARTNER_OPERATOR.value, Role.PARTNER_OPERATOR.label),
+            (Role.ANALYST.value, Role.ANALYST.label),
+        ],
     )
 
 
@@ -200,13 +229,17 @@ class AuditFilterForm(forms.Form):
     actor = forms.CharField(label=_("Who (e-mail)"), required=False, max_length=254)
     action = forms.CharField(label=_("What (action)"), required=False, max_length=64)
     target = forms.CharField(label=_("Object"), required=False, max_length=100)
-    date_from = forms.DateField(label=_("From"), required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 def users_of(organization_ids: list[int]) -> Any:
     return User.objects.filter(
-        memberships__organization_id__in=organization_ids, memberships__is_active=True, is_active=True
+        memberships__organization_id__in=organization_ids,
+        memberships__is_active=True,
+        is_active=True,
     ).distinct()

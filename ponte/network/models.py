@@ -87,8 +87,18 @@ class OrganizationKind(models.TextChoices):
 
 
 KIND_GROUPS: dict[str, list[str]] = {
-    "public": ["municipality", "ambito_office", "ats", "asst", "cpi", "prefecture", "police",
-               "labour_inspectorate", "inps", "other_public"],
+    "public": [
+        "municipality",
+        "ambito_office",
+        "ats",
+        "asst",
+        "cpi",
+        "prefecture",
+        "police",
+        "labour_inspectorate",
+        "inps",
+        "other_public",
+    ],
     "employers": ["employer_association", "employer"],
     "unions": ["union"],
     "third_sector": ["cooperative", "association", "foundation", "caritas"],
@@ -156,7 +166,11 @@ class Organization(TimeStampedModel):
     name = models.CharField(_("name"), max_length=255)
     kind = models.CharField(_("kind"), max_length=32, choices=OrganizationKind.choices)
     territory = models.ForeignKey(
-        Territory, on_delete=models.PROTECT, null=True, blank=True, related_name="organizations",
+        Territory,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="organizations",
         verbose_name=_("territory"),
     )
     description = models.TextField(_("description"), blank=True)
@@ -165,9 +179,15 @@ class Organization(TimeStampedModel):
     phone = models.CharField(_("phone"), max_length=32, blank=True, validators=[phone_validator])
     website = models.URLField(_("website"), blank=True)
     managed_by = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="managed",
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="managed",
         verbose_name=_("registered and kept up to date by"),
-        help_text=_("The coordinating organisation that keeps this record, if not the organisation itself."),
+        help_text=_(
+            "The coordinating organisation that keeps this record, if not the organisation itself."
+        ),
     )
     data_sharing_agreement = models.CharField(
         _("data-sharing agreement reference"), max_length=255, blank=True
@@ -208,10 +228,15 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
 
 class Membership(models.Model):
     user = models.ForeignKey(
-        "accounts.User", on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+        "accounts.User",
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("user"),
     )
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="memberships",
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="memberships",
         verbose_name=_("organisation"),
     )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
@@ -267,11 +292,16 @@ class AccessPoint(TimeStampedModel):
 
     name = models.CharField(_("name"), max_length=255)
     lead_organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="access_points",
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="access_points",
         verbose_name=_("lead organisation"),
     )
     ambiti = models.ManyToManyField(
-        Territory, related_name="access_points", blank=True, verbose_name=_("Ambiti served"),
+        Territory,
+        related_name="access_points",
+        blank=True,
+        verbose_name=_("Ambiti served"),
         limit_choices_to={"level": "ambito"},
     )
     form = models.CharField(_("form"), max_length=32, choices=Form.choices)
@@ -302,8 +332,13 @@ class Site(models.Model):
     name = models.CharField(_("name"), max_length=255)
     address = models.CharField(_("address"), max_length=255, blank=True)
     municipality = models.ForeignKey(
-        Territory, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        limit_choices_to={"level": "municipality"}, verbose_name=_("municipality"),
+        Territory,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"level": "municipality"},
+        verbose_name=_("municipality"),
     )
     opening_hours = models.TextField(
         _("opening hours"), blank=True, help_text=_("For example: Mon and Wed 9-13; Thu 14-18.")
@@ -333,13 +368,18 @@ class TeamMember(models.Model):
 
     access_point = models.ForeignKey(AccessPoint, on_delete=models.CASCADE, related_name="team")
     user = models.ForeignKey(
-        "accounts.User", on_delete=models.CASCADE, related_name="team_roles", verbose_name=_("operator")
+        "accounts.User",
+        on_delete=models.CASCADE,
+        related_name="team_roles",
+        verbose_name=_("operator"),
     )
     professional_role = models.CharField(
         _("professional role"), max_length=32, choices=ProfessionalRole.choices
     )
     languages = models.CharField(
-        _("languages"), max_length=200, blank=True,
+        _("languages"),
+        max_length=200,
+        blank=True,
         help_text=_("ISO 639 codes separated by commas, e.g. ar, pa, ur (mediators)."),
     )
 
@@ -395,11 +435,17 @@ class Agreement(TimeStampedModel):
     kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=255)
     promoter = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="promoted_agreements",
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="promoted_agreements",
         verbose_name=_("promoting organisation"),
     )
     territory = models.ForeignKey(
-        Territory, on_delete=models.PROTECT, null=True, blank=True, related_name="agreements",
+        Territory,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agreements",
         verbose_name=_("territory"),
     )
     description = models.TextField(_("purpose and content"), blank=True)
@@ -437,7 +483,10 @@ class Agreement(TimeStampedModel):
 class Signatory(models.Model):
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="signatories")
     organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="signatures", verbose_name=_("organisation")
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="signatures",
+        verbose_name=_("organisation"),
     )
     role = models.CharField(_("role in the agreement"), max_length=200, blank=True)
     commitments = models.TextField(_("commitments"), blank=True)
@@ -458,7 +507,9 @@ class Signatory(models.Model):
 class ApiToken(models.Model):
     """A bearer token for a partner system: scoped to one organisation, stored hashed."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="api_tokens")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(max_length=12, unique=True)
     token_hash = models.CharField(max_length=64)

@@ -67,8 +67,8 @@ def _active_roles(user: Any) -> dict[int, set[str]]:
         from ponte.network.models import Membership
 
         cached = {}
-        for org_id, role in Membership.objects.active().filter(user=user).values_list(
-            "organization_id", "role"
+        for org_id, role in (
+            Membership.objects.active().filter(user=user).values_list("organization_id", "role")
         ):
             cached.setdefault(org_id, set()).add(role)
         user._ponte_roles = cached
@@ -107,7 +107,9 @@ def organizations_with_cap(user: Any, cap: Cap) -> list[int]:
 
 
 def has_cap_anywhere(user: Any, cap: Cap) -> bool:
-    return bool(getattr(user, "is_platform_admin", False)) or bool(organizations_with_cap(user, cap))
+    return bool(getattr(user, "is_platform_admin", False)) or bool(
+        organizations_with_cap(user, cap)
+    )
 
 
 def requires_second_factor(user: Any) -> bool:
@@ -116,5 +118,7 @@ def requires_second_factor(user: Any) -> bool:
         return True
     sensitive = {Cap.VIEW_PERSONAL_DATA, Cap.MANAGE_MEMBERS, Cap.MANAGE_API_TOKENS, Cap.VIEW_AUDIT}
     return any(
-        sensitive & capabilities_of(role) for roles in _active_roles(user).values() for role in roles
+        sensitive & capabilities_of(role)
+        for roles in _active_roles(user).values()
+        for role in roles
     )

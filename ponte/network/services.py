@@ -52,14 +52,19 @@ def save_organization(
         organization.save()
         record(
             "network.organization_created" if creating else "network.organization_updated",
-            actor=actor, target=organization, organization=organization,
+            actor=actor,
+            target=organization,
+            organization=organization,
             data={"fields": sorted(changed)},
         )
     return organization
 
 
 def save_access_point(
-    access_point: AccessPoint, *, actor: User, ambiti: Iterable[Any] | None = None,
+    access_point: AccessPoint,
+    *,
+    actor: User,
+    ambiti: Iterable[Any] | None = None,
     changed: Iterable[str] = (),
 ) -> AccessPoint:
     creating = access_point.pk is None
@@ -74,14 +79,19 @@ def save_access_point(
             access_point.ambiti.set(ambiti)
         record(
             "network.access_point_created" if creating else "network.access_point_updated",
-            actor=actor, target=access_point, organization=access_point.lead_organization,
+            actor=actor,
+            target=access_point,
+            organization=access_point.lead_organization,
             data={"fields": sorted(changed)},
         )
     return access_point
 
 
 def save_agreement(
-    agreement: Agreement, *, actor: User, expected_version: int | None = None,
+    agreement: Agreement,
+    *,
+    actor: User,
+    expected_version: int | None = None,
     changed: Iterable[str] = (),
 ) -> Agreement:
     """Optimistic locking: a save based on an old version is refused, not merged."""
@@ -98,7 +108,9 @@ def save_agreement(
         agreement.save()
         record(
             "network.agreement_created" if creating else "network.agreement_updated",
-            actor=actor, target=agreement, organization=agreement.promoter,
+            actor=actor,
+            target=agreement,
+            organization=agreement.promoter,
             data={"fields": sorted(changed)},
         )
     return agreement
@@ -110,36 +122,60 @@ def add_membership(*, actor: User, organization: Organization, user: User, role:
         membership, _created = Membership.objects.update_or_create(
             user=user, organization=organization, role=role, defaults={"is_active": True}
         )
-        record("network.membership_granted", actor=actor, target=user, organization=organization,
-               data={"role": role})
+        record(
+            "network.membership_granted",
+            actor=actor,
+            target=user,
+            organization=organization,
+            data={"role": role},
+        )
     forget_roles(user)
     return membership
 
 
 def revoke_membership(membership: Membership, *, actor: User) -> None:
-    """Takes effect on the member's very next request; if it was their last role, they are logged out."""
+    """Effective from the member's next request; with no role left, their sessions end."""
     require(actor, membership.organization, Cap.MANAGE_MEMBERS)
     with transaction.atomic():
         membership.is_active = False
         membership.save(update_fields=["is_active"])
         if not Membership.objects.active().filter(user=membership.user).exists():
             end_sessions(membership.user)
-        record("network.membership_revoked", actor=actor, target=membership.user,
-               organization=membership.organization, data={"role": membership.role})
+        record(
+            "network.membership_revoked",
+            actor=actor,
+            target=membership.user,
+            organization=membership.organization,
+            data={"role": membership.role},
+        )
     forget_roles(membership.user)
 
 
-def add_team_member(*, actor: User, access_point: AccessPoint, user: User, professional_role: str,
-                    languages: str = "") -> TeamMember:
+def add_team_member(
+    *,
+    actor: User,
+    access_point: AccessPoint,
+    user: User,
+    professional_role: str,
+    languages: str = "",
+) -> TeamMember:
     require(actor, access_point.lead_organization, Cap.MANAGE_MEMBERS)
     with transaction.atomic():
-        member = TeamMember(access_point=access_point, user=user,
-                            professional_role=professional_role, languages=languages)
+        member = TeamMember(
+            access_point=access_point,
+            user=user,
+            professional_role=professional_role,
+            languages=languages,
+        )
         member.full_clean()
         member.save()
-        record("network.team_member_added", actor=actor, target=access_point,
-               organization=access_point.lead_organization,
-               data={"user": user.pk, "role": professional_role})
+        record(
+            "network.team_member_added",
+            actor=actor,
+            target=access_point,
+            organization=access_point.lead_organization,
+            data={"user": user.pk, "role": professional_role},
+        )
     return member
 
 
@@ -147,9 +183,13 @@ def remove_team_member(member: TeamMember, *, actor: User) -> None:
     access_point = member.access_point
     require(actor, access_point.lead_organization, Cap.MANAGE_MEMBERS)
     with transaction.atomic():
-        record("network.team_member_removed", actor=actor, target=access_point,
-               organization=access_point.lead_organization,
-               data={"user": member.user_id, "role": member.professional_role})
+        record(
+            "network.team_member_removed",
+            actor=actor,
+            target=access_point,
+            organization=access_point.lead_organization,
+            data={"user": member.user_id, "role": member.professional_role},
+        )
         member.delete()
 
 
@@ -157,18 +197,29 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def issue_api_token(*, actor: User, organization: Organization, name: str, role: str) -> tuple[ApiToken, str]:
+def issue_api_token(
+    *, actor: User, organization: Organization, name: str, role: str
+) -> tuple[ApiToken, str]:
     """Return the token row and the secret, which is shown once and never stored."""
     require(actor, organization, Cap.MANAGE_API_TOKENS)
     prefix = secrets.token_hex(4)
     raw = f"pnt_{prefix}_{secrets.token_urlsafe(32)}"
     with transaction.atomic():
         token = ApiToken.objects.create(
-            organization=organization, name=name, prefix=prefix, token_hash=hash_token(raw),
-            role=role, created_by=actor,
+            organization=organization,
+            name=name,
+            prefix=prefix,
+            token_hash=hash_token(raw),
+            role=role,
+            created_by=actor,
         )
-        record("api.token_issued", actor=actor, target=token, organization=organization,
-               data={"role": role})
+        record(
+            "api.token_issued",
+            actor=actor,
+            target=token,
+            organization=organization,
+            data={"role": role},
+        )
     return token, raw
 
 

@@ -6,9 +6,10 @@ from datetime import datetime, time
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 
+from ponte.accounts.http import AuthedRequest
 from ponte.audit.models import AuditEvent
 from ponte.audit.services import record
 from ponte.common.access import access_rule
@@ -18,8 +19,8 @@ from ponte.network.forms import AuditFilterForm
 from ponte.network.roles import Cap, organizations_with_cap
 
 
-def _scoped_events(request: HttpRequest) -> tuple[AuditFilterForm, QuerySet[AuditEvent]]:
-    if request.user.is_platform_admin:  # type: ignore[union-attr]
+def _scoped_events(request: AuthedRequest) -> tuple[AuditFilterForm, QuerySet[AuditEvent]]:
+    if request.user.is_platform_admin:
         events = AuditEvent.objects.all()
     else:
         org_ids = organizations_with_cap(request.user, Cap.VIEW_AUDIT)
@@ -44,21 +45,36 @@ def _scoped_events(request: HttpRequest) -> tuple[AuditFilterForm, QuerySet[Audi
 
 
 @access_rule("capability", Cap.VIEW_AUDIT)
-def audit_list(request: HttpRequest) -> HttpResponse:
+def audit_list(request: AuthedRequest) -> HttpResponse:
     form, events = _scoped_events(request)
-    return render_list(request, "network/audit_list.html", {
-        "form": form, "page": paginate(request, events, per_page=50),
-        "querystring": querystring_without_page(request),
-    })
+    return render_list(
+        request,
+        "network/audit_list.html",
+        {
+            "form": form,
+            "page": paginate(request, events, per_page=50),
+            "querystring": querystring_without_page(request),
+        },
+    )
 
 
 @access_rule("capability", Cap.VIEW_AUDIT)
-def audit_export(request: HttpRequest) -> HttpResponse:
-    form, events = _scoped_events(request)
-    record("audit.exported", actor=request.user, data={"filters": request.GET.dict()}, request=request)
+def audit_export(request: AuthedRequest) -> HttpResponse:
+    _form, events = _scoped_events(request)
+    record(
+        "audit.exported", actor=request.user, data={"filters": request.GET.dict()}, request=request
+    )
     rows = (
-        (e.seq, e.at.isoformat(), e.actor_label, e.organization_label, e.action, e.target_type,
-         e.target_label, e.ip_address or "")
+        (
+            e.seq,
+            e.at.isoformat(),
+            e.actor_label,
+            e.organization_label,
+            e.action,
+            e.target_type,
+            e.target_label,
+            e.ip_address or "",
+        )
         for e in events.iterator(chunk_size=2000)
     )
     return csv_response(

@@ -1,21 +1,20 @@
 from __future__ import annotations
 
 from django.db.models import Count, Prefetch, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
+from ponte.accounts.http import AuthedRequest
 from ponte.common.access import access_rule
 from ponte.network.models import AccessPoint, Agreement, Membership, Organization, TeamMember
 from ponte.network.roles import Cap, Role, has_cap_anywhere
 
 
 @access_rule("authenticated")
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     """A landing page that fits the user's roles: what they can do today, and where."""
     user = request.user
-    memberships = list(
-        Membership.objects.active().filter(user=user).select_related("organization")
-    )
+    memberships = list(Membership.objects.active().filter(user=user).select_related("organization"))
     roles = {m.role for m in memberships}
     org_ids = [m.organization_id for m in memberships]
     teams = list(
@@ -24,14 +23,16 @@ def home(request: HttpRequest) -> HttpResponse:
         .prefetch_related(Prefetch("access_point__sites"))
     )
     agreements_in_force = (
-        Agreement.objects.visible_to(user).in_force().select_related("promoter")
+        Agreement.objects.visible_to(user)
+        .in_force()
+        .select_related("promoter")
         .annotate(n_signatories=Count("signatories"))[:5]
     )
     context = {
         "memberships": memberships,
         "teams": teams,
-        "is_coordinator": Role.COORDINATOR in roles or user.is_platform_admin,  # type: ignore[union-attr]
-        "is_org_admin": Role.ORG_ADMIN in roles or user.is_platform_admin,  # type: ignore[union-attr]
+        "is_coordinator": Role.COORDINATOR in roles or user.is_platform_admin,
+        "is_org_admin": Role.ORG_ADMIN in roles or user.is_platform_admin,
         "is_analyst_only": roles == {Role.ANALYST},
         "is_field": bool(roles & {Role.OUTREACH_WORKER, Role.CASE_MANAGER, Role.SPECIALIST}),
         "is_partner": Role.PARTNER_OPERATOR in roles,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.db.models import Count, Prefetch, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from ponte.accounts.http import AuthedRequest
 from ponte.common.access import access_rule
 from ponte.network.models import (
     KIND_GROUP_LABELS,
@@ -29,15 +30,19 @@ def _subtree_q(territory: Territory, field: str = "territory") -> Q:
 
 
 @access_rule("member", "directory visible to every signed-in operator")
-def network_overview(request: HttpRequest, territory_id: int | None = None) -> HttpResponse:
+def network_overview(request: AuthedRequest, territory_id: int | None = None) -> HttpResponse:
     regions = Territory.objects.filter(level=Territory.Level.REGION)
     if territory_id is None:
         territory = regions.first()
         if territory is None:
             return render(request, "network/overview.html", {"territory": None})
     else:
-        territory = get_object_or_404(Territory.objects.exclude(level="municipality"), pk=territory_id)
-    orgs = Organization.objects.visible_to(request.user).filter(_subtree_q(territory), is_active=True)
+        territory = get_object_or_404(
+            Territory.objects.exclude(level="municipality"), pk=territory_id
+        )
+    orgs = Organization.objects.visible_to(request.user).filter(
+        _subtree_q(territory), is_active=True
+    )
     counts = dict(orgs.values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
     groups = [
         {"label": KIND_GROUP_LABELS[group], "count": sum(counts.get(k, 0) for k in kinds)}
@@ -57,26 +62,31 @@ def network_overview(request: HttpRequest, territory_id: int | None = None) -> H
         )
     )
     agreements = (
-        Agreement.objects.visible_to(request.user).in_force()
+        Agreement.objects.visible_to(request.user)
+        .in_force()
         .filter(_subtree_q(territory))
         .select_related("promoter")
         .annotate(n_signatories=Count("signatories"))
     )
     children = territory.children.exclude(level="municipality").order_by("name")
-    return render(request, "network/overview.html", {
-        "territory": territory,
-        "ancestors": _ancestors(territory),
-        "children": children,
-        "regions": regions,
-        "groups": groups,
-        "total_orgs": sum(counts.values()),
-        "access_points": access_points,
-        "agreements": agreements,
-    })
+    return render(
+        request,
+        "network/overview.html",
+        {
+            "territory": territory,
+            "ancestors": _ancestors(territory),
+            "children": children,
+            "regions": regions,
+            "groups": groups,
+            "total_orgs": sum(counts.values()),
+            "access_points": access_points,
+            "agreements": agreements,
+        },
+    )
 
 
 def _ancestors(territory: Territory) -> list[Territory]:
-    chain = []
+    chain: list[Territory] = []
     node = territory.parent
     while node is not None:
         chain.insert(0, node)
