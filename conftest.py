@@ -14,6 +14,7 @@ import pytest
 from django.test import Client
 
 from ponte.accounts.models import User
+from ponte.audit.testing import disable_append_only_guard, enable_append_only_guard
 from ponte.network.factories import (
     AccessPointFactory,
     AgreementFactory,
@@ -39,6 +40,15 @@ class World:
 
 
 @pytest.fixture
+def transactional_db(transactional_db: Any) -> Any:
+    """Transactional tests (and live_server) empty every table afterwards; the audit
+    table refuses deletes, so its guard is lifted just for that flush and restored after."""
+    enable_append_only_guard()
+    yield transactional_db
+    disable_append_only_guard()
+
+
+@pytest.fixture
 def world(db: Any) -> World:
     own = OrganizationFactory(name="Ambito fittizio di Prova (PUA)")
     partner = OrganizationFactory(name="Cooperativa fittizia Partner")
@@ -49,7 +59,8 @@ def world(db: Any) -> World:
             organization=own, role=role, user=UserFactory(email=f"{role.value}@own.test")
         ).user
     users["partner_operator@partner"] = MembershipFactory(
-        organization=partner, role=Role.PARTNER_OPERATOR,
+        organization=partner,
+        role=Role.PARTNER_OPERATOR,
         user=UserFactory(email="operator@partner.test"),
     ).user
     users["coordinator@foreign"] = MembershipFactory(

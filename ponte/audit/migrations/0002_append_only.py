@@ -19,9 +19,9 @@ DROP TRIGGER IF EXISTS audit_no_truncate ON audit_auditevent;
 DROP FUNCTION IF EXISTS audit_append_only();
 """
 SQLITE_UP = [
-    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_auditevent "
+    "CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit_auditevent "
     "BEGIN SELECT RAISE(ABORT, 'audit_auditevent is append-only'); END;",
-    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_auditevent "
+    "CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit_auditevent "
     "BEGIN SELECT RAISE(ABORT, 'audit_auditevent is append-only'); END;",
 ]
 SQLITE_DOWN = ["DROP TRIGGER IF EXISTS audit_no_update;", "DROP TRIGGER IF EXISTS audit_no_delete;"]

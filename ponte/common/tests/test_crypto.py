@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import base64
+import os
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
+from django.db.models import TextField
+from django.db.models.functions import Cast
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ponte.accounts.models import EncryptedTOTPDevice
+from ponte.common import crypto
+from ponte.network.factories import UserFactory
+
+
+def ring(*ids: int) -> crypto.KeyRing:
+    return crypto.KeyRing({i: os.urandom(32) for i in ids})
+
+
+RING = ring(1)
+
+
+@given(st.text(max_size=500), st.text(min_size=1, max_size=40))
+def test_round_trip(plaintext: str, context: str) -> None:
+    token = crypto.encrypt(plaintext, context=context, ring=RING)
+    assert plaintext == crypto.decrypt(token, context=context, ring=RING)
+
+
+@given(st.text(min_size=1, max_size=200), st.integers(min_value=0, max_value=10_000))
+def test_tampered_ciphertext_is_refused(plaintext: str, position: int) -> None:
+    token = crypto.encrypt(plaintext, context="m.f", ring=RING)
+    prefix, key_id, body = token.split(":", 2)
+    blob = bytearray(base64.b64decode(body))
+    blob[position % len(blob)] ^= 0x01
+    tampered = f"{prefix}:{key_id}:{base64.b64encode(bytes(blob)).decode()}"
+    with pytest.raises(crypto.DecryptionError):
+        crypto.decrypt(tampered, context="m.f", ring=RING)
+
+
+@given(st.text(max_size=100))
+def test_wrong_context_is_refused(plaintext: str) -> None:
+    token = crypto.encrypt(plaintext, context="people.Person.notes", ring=RING)
+    with pytest.raises(crypto.DecryptionError):
+        crypto.decrypt(token, context="people.Person.alias", ring=RING)
+
+
+def test_rotation_keeps_old_values_readable() -> None:
+    old = ring(1)
+    token = crypto.encrypt("segreto", context="c", ring=old)
+    rotated = crypto.KeyRing({1: old.keys[1], 2: os.urandom(32)})
+    assert crypto.decrypt(token, context="c", ring=rotated) == "segreto"
+    assert crypto.key_id_of(crypto.encrypt("x", context="c", ring=rotated)) == 2
+
+
+def test_malformed_key_ring_is_refused() -> None:
+    with pytest.raises(ImproperlyConfigured):
+        crypto.parse_key_ring("1:not-base64!")
+    with pytest.raises(ImproperlyConfigured):
+        crypto.parse_key_ring(f"1:{base64.b64encode(b'short').decode()}")
+
+
+def _raw_key_column(device: EncryptedTOTPDevice) -> str:
+    return (
+        EncryptedTOTPDevice.objects.filter(pk=device.pk)
+        .annotate(raw=Cast("key", output_field=TextField()))
+        .values_list("raw", flat=True)
+        .get()
+    )
+
+
+@pytest.mark.django_db
+def test_totp_seed_is_encrypted_at_rest_and_reencrypt_migrates(settings) -> None:
+    key1 = base64.b64encode(os.urandom(32)).decode()
+    key2 = base64.b64encode(os.urandom(32)).decode()
+    settings.PONTE_FIELD_KEYS = f"1:{key1}"
+    secret = "ab" * 20
+    device = EncryptedTOTPDevice.objects.create(user=UserFactory(), name="app", key=secret)
+    raw = _raw_key_column(device)
+    assert secret not in raw and crypto.key_id_of(raw) == 1
+
+    settings.PONTE_FIELD_KEYS = f"1:{key1},2:{key2}"
+    assert EncryptedTOTPDevice.objects.get(pk=device.pk).key == secret  # old key still reads
+    call_command("reencrypt", stdout=open(os.devnull, "w"))
+    assert crypto.key_id_of(_raw_key_column(device)) == 2
+
+    settings.PONTE_FIELD_KEYS = f"2:{key2}"  # key 1 retired: data still readable
+    assert EncryptedTOTPDevice.objects.get(pk=device.pk).key == secret
