@@ -153,13 +153,20 @@ phone_validator = RegexValidator(
 
 class OrganizationQuerySet(models.QuerySet["Organization"]):
     def visible_to(self, user: Any) -> OrganizationQuerySet:
-        """The directory of the network: every signed-in operator sees every organisation.
+        """The directory of the network: every operator with a role sees every organisation.
 
         Organisations are not personal data, and referrals need the whole directory.
         """
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        return self
+        return self if _in_the_network(user) else self.none()
+
+
+def _in_the_network(user: Any) -> bool:
+    """Signed in with at least one active role (or platform admin)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(getattr(user, "is_platform_admin", False)) or bool(
+        organizations_with_cap(user, Cap.VIEW_NETWORK)
+    )
 
 
 class Organization(TimeStampedModel):
@@ -274,9 +281,7 @@ def can_steward(user: Any, organization: Organization) -> bool:
 
 class AccessPointQuerySet(models.QuerySet["AccessPoint"]):
     def visible_to(self, user: Any) -> AccessPointQuerySet:
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        return self
+        return self if _in_the_network(user) else self.none()
 
 
 class AccessPoint(TimeStampedModel):

@@ -1,0 +1,386 @@
+"""The authorization matrix: every page route × every persona × own / partner / foreign object.
+
+Expected statuses come from the rules stated here in plain terms, not from the code under
+test: outsiders get 404 on objects they may not see, members without the capability 403,
+the right role 2xx/3xx, anonymous visitors the login redirect. A route missing from the
+matrix fails `test_matrix_covers_every_route`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from conftest import World, verified_client
+from ponte.network.factories import MembershipFactory, SignatoryFactory, TeamMemberFactory
+from ponte.network.models import ApiToken
+from ponte.network.roles import Cap, Role, capabilities_of
+from tests.architecture.test_routes_declare_access import walk
+
+# persona key -> (organisation key in World, role); None for the special personas
+PERSONAS: dict[str, tuple[str, Role] | None] = {
+    **{role.value: ("own", role) for role in Role},
+    "partner_operator@partner": ("partner", Role.PARTNER_OPERATOR),
+    "coordinator@foreign": ("foreign", Role.COORDINATOR),
+    "org_admin@foreign": ("foreign", Role.ORG_ADMIN),
+    "no_membership": None,
+    "platform_admin": None,
+    "anonymous": None,
+}
+
+
+def caps(persona: str, org_key: str) -> set[Cap]:
+    spec = PERSONAS[persona]
+    if persona == "platform_admin":
+        return set(Cap)
+    if spec is None or spec[0] != org_key:
+        return set()
+    return set(capabilities_of(spec[1]))
+
+
+def in_network(persona: str) -> bool:
+    return persona == "platform_admin" or PERSONAS[persona] is not None
+
+
+def member_of(persona: str, org_keys: set[str]) -> bool:
+    spec = PERSONAS[persona]
+    return persona == "platform_admin" or (spec is not None and spec[0] in org_keys)
+
+
+AGREEMENT_ORGS = {"own": {"own", "partner"}, "foreign": {"foreign"}}  # promoter + signatories
+AGREEMENT_PROMOTER = {"own": "own", "foreign": "foreign"}
+
+
+@dataclass
+class Route:
+    name: str
+    targets: tuple[str, ...]
+    url: Callable[[World, str], str]
+    expect: Callable[[str, str], int]
+    method: str = "get"
+    data: Callable[[World, str], dict[str, Any]] = field(default=lambda w, t: {})
+
+
+def directory(persona: str, target: str) -> int:
+    return 200 if in_network(persona) else 404
+
+
+def directory_list(persona: str, target: str) -> int:
+    return 200
+
+
+def with_cap(cap: Cap, ok: int = 200) -> Callable[[str, str], int]:
+    def expect(persona: str, target: str) -> int:
+        if not in_network(persona):
+            return 404 if target != "-" else 403
+        return ok if cap in caps(persona, target) else 403
+
+    return expect
+
+
+def cap_anywhere(cap: Cap) -> Callable[[str, str], int]:
+    def expect(persona: str, target: str) -> int:
+        org = (PERSONAS[persona] or ("-",))[0]
+        return 200 if cap in caps(persona, org) or persona == "platform_admin" else 403
+
+    return expect
+
+
+def agreement_view(persona: str, target: str) -> int:
+    return 200 if member_of(persona, AGREEMENT_ORGS[target]) else 404
+
+
+def agreement_manage(ok: int) -> Callable[[str, str], int]:
+    def expect(persona: str, target: str) -> int:
+        if not member_of(persona, AGREEMENT_ORGS[target]):
+            return 404
+        return ok if Cap.MANAGE_NETWORK in caps(persona, AGREEMENT_PROMOTER[target]) else 403
+
+    return expect
+
+
+def org(w: World, t: str) -> Any:
+    return {"own": w.own, "partner": w.partner, "foreign": w.foreign}[t]
+
+
+def ap(w: World, t: str) -> Any:
+    return {"own": w.own_access_point, "foreign": w.foreign_access_point}[t]
+
+
+def agreement(w: World, t: str) -> Any:
+    return {"own": w.own_agreement, "foreign": w.foreign_agreement}[t]
+
+
+def _member_of(w: World, t: str) -> int:
+    return MembershipFactory(organization=org(w, t), role=Role.SPECIALIST).pk
+
+
+def _token_of(w: World, t: str) -> int:
+    return ApiToken.objects.create(
+        organization=org(w, t), name="x", prefix=f"p{t}", token_hash="0"
+    ).pk
+
+
+def _team_member_of(w: World, t: str) -> int:
+    return TeamMemberFactory(access_point=ap(w, t)).pk
+
+
+def _signatory_of(w: World, t: str) -> int:
+    return SignatoryFactory(agreement=agreement(w, t)).pk
+
+
+def _u(name: str, *args: Any) -> str:
+    return reverse(name, args=args)
+
+
+ORG3 = ("own", "partner", "foreign")
+AP2 = ("own", "foreign")
+NONE = ("-",)
+
+ROUTES = [
+    Route("home", NONE, lambda w, t: _u("home"), lambda p, t: 200),
+    Route("network:overview", NONE, lambda w, t: _u("network:overview"), directory_list),
+    Route(
+        "network:overview_territory",
+        NONE,
+        lambda w, t: _u("network:overview_territory", w.own_territory_id()),
+        directory_list,
+    ),
+    Route(
+        "network:organization_list",
+        NONE,
+        lambda w, t: _u("network:organization_list"),
+        directory_list,
+    ),
+    Route(
+        "network:organization_detail",
+        ORG3,
+        lambda w, t: _u("network:organization_detail", org(w, t).public_id),
+        directory,
+    ),
+    Route(
+        "network:organization_create",
+        NONE,
+        lambda w, t: _u("network:organization_create"),
+        cap_anywhere(Cap.MANAGE_NETWORK),
+    ),
+    Route(
+        "network:organization_edit",
+        ORG3,
+        lambda w, t: _u("network:organization_edit", org(w, t).public_id),
+        with_cap(Cap.MANAGE_NETWORK),
+    ),
+    Route(
+        "network:member_list",
+        ORG3,
+        lambda w, t: _u("network:member_list", org(w, t).public_id),
+        with_cap(Cap.MANAGE_MEMBERS),
+    ),
+    Route(
+        "network:member_revoke",
+        ORG3,
+        lambda w, t: _u("network:member_revoke", org(w, t).public_id, _member_of(w, t)),
+        with_cap(Cap.MANAGE_MEMBERS, 302),
+        method="post",
+    ),
+    Route(
+        "network:token_list",
+        ORG3,
+        lambda w, t: _u("network:token_list", org(w, t).public_id),
+        with_cap(Cap.MANAGE_API_TOKENS),
+    ),
+    Route(
+        "network:token_revoke",
+        ORG3,
+        lambda w, t: _u("network:token_revoke", org(w, t).public_id, _token_of(w, t)),
+        with_cap(Cap.MANAGE_API_TOKENS, 302),
+        method="post",
+    ),
+    Route(
+        "network:access_point_list",
+        NONE,
+        lambda w, t: _u("network:access_point_list"),
+        directory_list,
+    ),
+    Route(
+        "network:access_point_create",
+        NONE,
+        lambda w, t: _u("network:access_point_create"),
+        cap_anywhere(Cap.MANAGE_NETWORK),
+    ),
+    Route(
+        "network:access_point_detail",
+        AP2,
+        lambda w, t: _u("network:access_point_detail", ap(w, t).public_id),
+        directory,
+    ),
+    Route(
+        "network:access_point_edit",
+        AP2,
+        lambda w, t: _u("network:access_point_edit", ap(w, t).public_id),
+        with_cap(Cap.MANAGE_NETWORK),
+    ),
+    Route(
+        "network:site_create",
+        AP2,
+        lambda w, t: _u("network:site_create", ap(w, t).public_id),
+        with_cap(Cap.MANAGE_NETWORK),
+    ),
+    Route(
+        "network:site_edit",
+        AP2,
+        lambda w, t: _u("network:site_edit", ap(w, t).public_id, w.site_of(ap(w, t)).pk),
+        with_cap(Cap.MANAGE_NETWORK),
+    ),
+    Route(
+        "network:team_add",
+        AP2,
+        lambda w, t: _u("network:team_add", ap(w, t).public_id),
+        with_cap(Cap.MANAGE_MEMBERS),
+    ),
+    Route(
+        "network:team_remove",
+        AP2,
+        lambda w, t: _u("network:team_remove", ap(w, t).public_id, _team_member_of(w, t)),
+        with_cap(Cap.MANAGE_MEMBERS, 302),
+        method="post",
+    ),
+    Route(
+        "network:agreement_list", NONE, lambda w, t: _u("network:agreement_list"), directory_list
+    ),
+    Route(
+        "network:agreement_create",
+        NONE,
+        lambda w, t: _u("network:agreement_create"),
+        cap_anywhere(Cap.MANAGE_NETWORK),
+    ),
+    Route(
+        "network:agreement_detail",
+        AP2,
+        lambda w, t: _u("network:agreement_detail", agreement(w, t).public_id),
+        agreement_view,
+    ),
+    Route(
+        "network:agreement_edit",
+        AP2,
+        lambda w, t: _u("network:agreement_edit", agreement(w, t).public_id),
+        agreement_manage(200),
+    ),
+    Route(
+        "network:agreement_document",
+        AP2,
+        lambda w, t: _u("network:agreement_document", agreement(w, t).public_id),
+        lambda p, t: 404,
+    ),  # no document uploaded: 404 for everyone, see test_agreements
+    Route(
+        "network:signatory_add",
+        AP2,
+        lambda w, t: _u("network:signatory_add", agreement(w, t).public_id),
+        agreement_manage(302),
+        method="post",
+        data=lambda w, t: {"organization": w.third_org().pk, "role": "Partner"},
+    ),
+    Route(
+        "network:signatory_remove",
+        AP2,
+        lambda w, t: _u("network:signatory_remove", agreement(w, t).public_id, _signatory_of(w, t)),
+        agreement_manage(302),
+        method="post",
+    ),
+    Route(
+        "network:audit_list",
+        NONE,
+        lambda w, t: _u("network:audit_list"),
+        cap_anywhere(Cap.VIEW_AUDIT),
+    ),
+    Route(
+        "network:audit_export",
+        NONE,
+        lambda w, t: _u("network:audit_export"),
+        cap_anywhere(Cap.VIEW_AUDIT),
+    ),
+    Route("accounts:profile", NONE, lambda w, t: _u("accounts:profile"), lambda p, t: 200),
+    Route(
+        "accounts:password_change",
+        NONE,
+        lambda w, t: _u("accounts:password_change"),
+        lambda p, t: 200,
+    ),
+]
+
+# Routes whose behaviour is a flow rather than a permission, covered in their own tests.
+COVERED_ELSEWHERE = {
+    "accounts:login",
+    "accounts:logout",
+    "accounts:verify",
+    "accounts:setup",
+    "accounts:backup_codes",
+    "accounts:end_other_sessions",
+    "accounts:password_reset",
+    "accounts:password_reset_done",
+    "accounts:password_reset_confirm",
+    "set_language",
+}
+
+CASES = [
+    pytest.param(route, persona, target, id=f"{route.name}|{persona}|{target}")
+    for route in ROUTES
+    for persona in PERSONAS
+    for target in route.targets
+]
+
+
+def _extend_world(world: World) -> None:
+    from ponte.network.factories import OrganizationFactory, SiteFactory, TerritoryFactory
+
+    territory = TerritoryFactory(level="region", code="R-T", name="Regione di prova")
+    world.own_territory_id = lambda: territory.pk  # type: ignore[attr-defined]
+    sites: dict[int, Any] = {}
+    world.site_of = lambda a: sites.setdefault(a.pk, SiteFactory(access_point=a))  # type: ignore[attr-defined]
+    third = OrganizationFactory(name="Terzo ente fittizio")
+    world.third_org = lambda: third  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("route", "persona", "target"), CASES)
+def test_matrix(world: World, route: Route, persona: str, target: str) -> None:
+    _extend_world(world)
+    url = route.url(world, target)
+    if persona == "anonymous":
+        response = getattr(Client(), route.method)(url, route.data(world, target))
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("accounts:login"))
+        return
+    client = verified_client(world.users[persona])
+    response = getattr(client, route.method)(url, route.data(world, target))
+    expected = route.expect(persona, target)
+    assert response.status_code == expected, (
+        f"{route.method.upper()} {url} as {persona} on {target}: "
+        f"got {response.status_code}, expected {expected}"
+    )
+
+
+def test_matrix_covers_every_route() -> None:
+    from django.urls import get_resolver
+
+    names: set[str] = set()
+    resolver = get_resolver()
+    for route, pattern in walk(resolver.url_patterns):
+        if route.startswith("api/"):
+            continue  # the API has its own matrix (ponte/network/tests/test_api.py)
+        namespace = route.split("/", 1)[0]
+        ns = {"accounts": "accounts:", "network": "network:"}.get(namespace, "")
+        names.add(f"{ns}{pattern.name}")
+    covered = {r.name for r in ROUTES} | COVERED_ELSEWHERE
+    assert names - covered == set(), f"routes missing from the matrix: {names - covered}"
+
+
+def test_foreign_objects_are_absent_from_lists(world: World) -> None:
+    client = verified_client(world.users["case_manager"])
+    listing = client.get(reverse("network:agreement_list")).content.decode()
+    assert world.own_agreement.title in listing
+    assert world.foreign_agreement.title not in listing
