@@ -5,8 +5,13 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from django.contrib.auth.tokens import default_token_generator
 from django.contrib.sessions.models import Session
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from ponte.accounts.models import EncryptedTOTPDevice, LoginSession, User
@@ -61,3 +66,20 @@ def deactivate_user(user: User, *, actor: Any) -> None:
         user.save(update_fields=["is_active"])
         ended = end_sessions(user)
         record("account.deactivated", actor=actor, target=user, data={"sessions_ended": ended})
+
+
+def send_invitation(user: User, *, domain: str, use_https: bool) -> None:
+    """E-mail a new colleague a one-time link to choose a password.
+
+    Django's reset form skips accounts without a usable password, which is exactly what a
+    new account is; the link is the same signed reset token, valid once.
+    """
+    context = {
+        "protocol": "https" if use_https else "http",
+        "domain": domain,
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+    }
+    subject = "".join(render_to_string("accounts/invitation_subject.txt", context).splitlines())
+    body = render_to_string("accounts/invitation_email.txt", context)
+    send_mail(subject, body, None, [user.email])

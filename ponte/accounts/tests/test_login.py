@@ -104,7 +104,10 @@ def test_enrolment_flow_confirms_device_and_shows_backup_codes(case_manager):
     assert page.status_code == 200 and b"data:image/svg+xml" in page.content
     secret = client.session["_ponte_totp_setup_secret"]
     bad = client.post(reverse("accounts:setup"), {"token": "000000"})
-    assert bad.status_code == 200 and not EncryptedTOTPDevice.objects.filter(user=case_manager).exists()
+    assert (
+        bad.status_code == 200
+        and not EncryptedTOTPDevice.objects.filter(user=case_manager).exists()
+    )
     code = totp(bytes.fromhex(secret))
     done = client.post(reverse("accounts:setup"), {"token": f"{code:06d}"})
     assert done.status_code == 200 and len(done.context["codes"]) == services.BACKUP_CODE_COUNT
@@ -212,7 +215,9 @@ def test_password_reset_never_logs_in(case_manager):
     path = link.split("testserver", 1)[1]
     form_page = client.get(path, follow=True)
     new = "a-brand-new-long-passphrase-9"
-    done = client.post(form_page.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})
+    done = client.post(
+        form_page.redirect_chain[-1][0], {"new_password1": new, "new_password2": new}
+    )
     assert done.status_code == 302 and done["Location"] == reverse("accounts:login")
     assert client.get(reverse("home")).status_code == 302  # not signed in
     enrol(case_manager)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import os
 
 import pytest
@@ -83,7 +84,7 @@ def test_totp_seed_is_encrypted_at_rest_and_reencrypt_migrates(settings) -> None
 
     settings.PONTE_FIELD_KEYS = f"1:{key1},2:{key2}"
     assert EncryptedTOTPDevice.objects.get(pk=device.pk).key == secret  # old key still reads
-    call_command("reencrypt", stdout=open(os.devnull, "w"))
+    call_command("reencrypt", stdout=io.StringIO())
     assert crypto.key_id_of(_raw_key_column(device)) == 2
 
     settings.PONTE_FIELD_KEYS = f"2:{key2}"  # key 1 retired: data still readable

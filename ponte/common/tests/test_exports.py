@@ -20,7 +20,7 @@ def test_no_exported_cell_starts_with_a_formula_trigger(rows: list[list[str]]) -
 
 
 def test_escape_examples() -> None:
-    assert escape_cell("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
+    assert escape_cell('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
     assert escape_cell("-2+3") == "'-2+3"
     assert escape_cell("@SUM(A1)") == "'@SUM(A1)"
     assert escape_cell("Milano") == "Milano"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ponte.accounts.http import AuthedRequest
 from ponte.accounts.models import User
+from ponte.accounts.services import send_invitation
 from ponte.common.access import access_rule
 from ponte.network import services
 from ponte.network.forms import ApiTokenForm, MemberInviteForm
@@ -47,14 +47,7 @@ def member_list(request: AuthedRequest, public_id: str) -> HttpResponse:
         )
         if invited:
             # The new colleague chooses a password through the reset link, then sets up 2FA.
-            reset = PasswordResetForm({"email": email})
-            if reset.is_valid():
-                reset.save(
-                    request=request,
-                    use_https=request.is_secure(),
-                    email_template_name="accounts/invitation_email.txt",
-                    subject_template_name="accounts/invitation_subject.txt",
-                )
+            send_invitation(user, domain=request.get_host(), use_https=request.is_secure())
         messages.success(request, _("Role granted to %(email)s.") % {"email": email})
         return redirect("network:member_list", public_id=public_id)
     memberships = (

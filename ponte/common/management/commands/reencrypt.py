@@ -27,7 +27,9 @@ class Command(BaseCommand):
                 total += self._migrate_field(model, field, current, options["batch_size"])
         self.stdout.write(self.style.SUCCESS(f"Re-encrypted {total} values with key {current}."))
 
-    def _migrate_field(self, model: Any, field: EncryptedTextField, current: int, batch: int) -> int:
+    def _migrate_field(
+        self, model: Any, field: EncryptedTextField, current: int, batch: int
+    ) -> int:
         """Read the raw stored token, so only values under an older key are rewritten."""
         done = 0
         # Cast to plain text so the stored token is read as-is, not decrypted.
@@ -36,11 +38,15 @@ class Command(BaseCommand):
             .annotate(_raw=Cast(field.attname, output_field=TextField()))
             .values_list("pk", "_raw")
         )
-        stale = [pk for pk, token in raw.iterator(chunk_size=batch) if crypto.key_id_of(token) != current]
+        stale = [
+            pk for pk, token in raw.iterator(chunk_size=batch) if crypto.key_id_of(token) != current
+        ]
         for start in range(0, len(stale), batch):
             with transaction.atomic():
                 for obj in model.objects.filter(pk__in=stale[start : start + batch]):
                     # Saving the decrypted value re-encrypts it with the current key.
-                    model.objects.filter(pk=obj.pk).update(**{field.attname: getattr(obj, field.attname)})
+                    model.objects.filter(pk=obj.pk).update(
+                        **{field.attname: getattr(obj, field.attname)}
+                    )
                     done += 1
         return done
