@@ -34,6 +34,17 @@ def _safe_next(request: HttpRequest) -> str:
     return reverse(settings.LOGIN_REDIRECT_URL)
 
 
+def _remember_language(response: HttpResponse, language: str) -> None:
+    """The interface follows the operator's chosen language from the next page on."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+    )
+
+
 @access_rule("public")
 @login_not_required
 @require_http_methods(["GET", "POST"])
@@ -45,8 +56,11 @@ def login_view(request: HttpRequest) -> HttpResponse:
         login(request, form.user_cache, backend="django.contrib.auth.backends.ModelBackend")
         nxt = _safe_next(request)
         if any(True for _d in devices_for_user(form.user_cache)):
-            return redirect(f"{reverse('accounts:verify')}?next={nxt}")
-        return redirect(nxt)
+            response = redirect(f"{reverse('accounts:verify')}?next={nxt}")
+        else:
+            response = redirect(nxt)
+        _remember_language(response, form.user_cache.preferred_language)
+        return response
     return render(
         request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")}
     )
@@ -154,13 +168,7 @@ def profile_view(request: AuthedRequest) -> HttpResponse:
         )
         messages.success(request, _("Profile saved."))
         response = redirect("accounts:profile")
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            form.cleaned_data["preferred_language"],
-            samesite="Lax",
-            secure=settings.SESSION_COOKIE_SECURE,
-            httponly=True,
-        )
+        _remember_language(response, form.cleaned_data["preferred_language"])
         return response
     sessions = LoginSession.objects.filter(user=user)
     return render(

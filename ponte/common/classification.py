@@ -1,0 +1,157 @@
+"""Data classification of every stored field (OWASP ASVS 5:14.1.1, SECURITY.md item 28).
+
+Levels, from least to most protected:
+- public: directory facts a partner may publish (organisation names, opening hours).
+- internal: operational metadata; seen by signed-in operators, never exported outside.
+- staff_personal: personal data of operators (names, e-mails, IP addresses); GDPR applies.
+- personal: data about the people helped; read only through `visible_to`, every read audited.
+- sensitive: personal data whose leak endangers someone; encrypted at rest (EncryptedTextField).
+- secret: credentials and keys; hashed or encrypted, never displayed again.
+
+A test fails when a model field is missing here, so a new field needs a decision.
+"""
+
+from __future__ import annotations
+
+LEVELS = ("public", "internal", "staff_personal", "personal", "sensitive", "secret")
+
+_ID = ["id", "public_id", "created_at", "updated_at"]
+
+CLASSIFICATION: dict[str, dict[str, list[str]]] = {
+    "audit.AuditEvent": {
+        "internal": [
+            "id",
+            "seq",
+            "at",
+            "organization_id",
+            "organization_label",
+            "action",
+            "target_type",
+            "target_id",
+            "target_label",
+            "data",
+            "prev_hmac",
+            "hmac",
+        ],
+        "staff_personal": ["actor_id", "actor_label", "ip_address"],
+    },
+    "accounts.User": {
+        "internal": [
+            "id",
+            "preferred_language",
+            "is_active",
+            "is_staff",
+            "is_superuser",
+            "is_platform_admin",
+            "is_demo",
+            "date_joined",
+            "last_login",
+        ],
+        "staff_personal": ["email", "full_name", "phone"],
+        "secret": ["password"],
+    },
+    "accounts.LoginSession": {
+        "internal": ["id", "user", "created_at"],
+        "staff_personal": ["ip_address", "user_agent"],
+        "secret": ["session_key"],
+    },
+    "accounts.EncryptedTOTPDevice": {
+        "internal": [
+            "id",
+            "user",
+            "name",
+            "confirmed",
+            "throttling_failure_timestamp",
+            "throttling_failure_count",
+            "last_t",
+        ],
+        "secret": ["key"],
+    },
+    "network.Territory": {"public": ["id", "level", "code", "name", "parent", "ambito"]},
+    "network.Organization": {
+        "public": [
+            *_ID,
+            "name",
+            "kind",
+            "territory",
+            "description",
+            "address",
+            "email",
+            "phone",
+            "website",
+            "source",
+            "is_active",
+        ],
+        "internal": ["managed_by", "data_sharing_agreement", "is_demo"],
+    },
+    "network.Membership": {
+        "internal": ["id", "user", "organization", "role", "is_active", "created_at"]
+    },
+    "network.AccessPoint": {
+        "public": [
+            *_ID,
+            "name",
+            "lead_organization",
+            "form",
+            "description",
+            "email",
+            "phone",
+            "is_active",
+        ],
+        "internal": ["is_demo"],
+    },
+    "network.Site": {
+        "public": [
+            "id",
+            "access_point",
+            "name",
+            "address",
+            "municipality",
+            "opening_hours",
+            "is_itinerant",
+        ],
+    },
+    "network.TeamMember": {
+        "internal": ["id", "access_point", "professional_role", "languages"],
+        "staff_personal": ["user"],
+    },
+    "network.Agreement": {
+        "internal": [
+            *_ID,
+            "kind",
+            "title",
+            "promoter",
+            "territory",
+            "description",
+            "valid_from",
+            "valid_until",
+            "document",
+            "is_demo",
+            "version",
+        ],
+    },
+    "network.Signatory": {
+        "internal": ["id", "agreement", "organization", "role", "commitments", "resources"],
+    },
+    "network.ApiToken": {
+        "internal": [
+            "id",
+            "organization",
+            "name",
+            "prefix",
+            "role",
+            "created_by",
+            "created_at",
+            "last_used_at",
+            "revoked_at",
+        ],
+        "secret": ["token_hash"],
+    },
+}
+
+
+def level_of(model_label: str, field_name: str) -> str | None:
+    for level, fields in CLASSIFICATION.get(model_label, {}).items():
+        if field_name in fields:
+            return level
+    return None
