@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from ponte.accounts.models import User
 from ponte.audit.testing import disable_append_only_guard, enable_append_only_guard
@@ -25,6 +26,10 @@ from ponte.network.factories import (
 )
 from ponte.network.models import AccessPoint, Agreement, Organization
 from ponte.network.roles import Role
+
+# Property tests run beside other workers: a slow example is not a failure.
+hypothesis_settings.register_profile("ponte", deadline=None, max_examples=60)
+hypothesis_settings.load_profile("ponte")
 
 
 @dataclass
