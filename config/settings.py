@@ -115,17 +115,16 @@ TEMPLATES = [
 
 # --- Database --------------------------------------------------------------
 DEFAULT_SQLITE = f"sqlite:///{BASE_DIR / 'var' / 'ponte.sqlite3'}"
+DATABASE_URL = os.environ.get("DATABASE_URL") or (DEFAULT_SQLITE if DEV else "")
+if not DATABASE_URL:
+    raise ImproperlyConfigured("DATABASE_URL must be set in the environment")
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", DEFAULT_SQLITE if DEV else ""),
+        DATABASE_URL,
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )
-    if (os.environ.get("DATABASE_URL") or DEV)
-    else {}
 }
-if not DATABASES["default"]:
-    raise ImproperlyConfigured("DATABASE_URL must be set in the environment")
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL + a busy timeout make the embedded database usable by a small team.
@@ -292,4 +291,3 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 WHITENOISE_USE_FINDERS = DEV
-FORMS_URLFIELD_ASSUME_HTTPS = True

@@ -65,6 +65,7 @@ def _territory_field(
 
 class OrganizationForm(forms.ModelForm):
     territory = _territory_field(["region", "province", "ambito"], _("Territory"))
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
 
     class Meta:
         model = Organization

@@ -11,17 +11,6 @@ from tests.browser.pages import prepare, walk
 from tests.browser.support import DESKTOP
 
 
-def is_vendor_video_font(problem: str) -> bool:
-    """Bootstrap Italia's CSS embeds the VideoJS icon font as a data: URI, and Chromium
-    fetches data: fonts eagerly even when no element uses them. Ponte has no video
-    player, so the blocked font changes nothing on screen. Remove this allowance once
-    font-src permits data: or the vendor CSS is shipped without the video player."""
-    lowered = problem.lower()
-    return ("font-src" in lowered and "blocked data" in lowered) or (
-        "data:application/font-woff" in lowered and "font-src" in lowered
-    )
-
-
 @pytest.mark.browser
 def test_every_page_has_a_csp_header_and_no_violation(kit: Any, network: Any) -> None:
     prepare(network)
@@ -40,8 +29,7 @@ def test_every_page_has_a_csp_header_and_no_violation(kit: Any, network: Any) ->
             ):
                 problems[f"CSP header missing or weak: {policy!r}"].append(name)
         for problem in visit.tab.csp_problems():
-            if not is_vendor_video_font(problem):
-                problems[f"CSP violation: {problem[:300]}"].append(name)
+            problems[f"CSP violation: {problem[:300]}"].append(name)
         for error in visit.tab.errors:
             problems[f"JavaScript error: {error[:300]}"].append(name)
     assert seen > 30

@@ -45,6 +45,7 @@ def agreement_list(request: AuthedRequest) -> HttpResponse:
         Agreement.objects.visible_to(request.user)
         .select_related("promoter", "territory")
         .annotate(n_signatories=Count("signatories"))
+        .order_by("-valid_from", "title", "pk")
     )
     if form.is_valid():
         if form.cleaned_data["q"]:
