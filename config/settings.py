@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "ponte.audit",
     "ponte.accounts",
     "ponte.network",
+    "ponte.catalog",
 ]
 
 MIDDLEWARE = [

@@ -157,10 +157,10 @@ class OrganizationQuerySet(models.QuerySet["Organization"]):
 
         Organisations are not personal data, and referrals need the whole directory.
         """
-        return self if _in_the_network(user) else self.none()
+        return self if in_the_network(user) else self.none()
 
 
-def _in_the_network(user: Any) -> bool:
+def in_the_network(user: Any) -> bool:
     """Signed in with at least one active role (or platform admin)."""
     if not getattr(user, "is_authenticated", False):
         return False
@@ -281,7 +281,7 @@ def can_steward(user: Any, organization: Organization) -> bool:
 
 class AccessPointQuerySet(models.QuerySet["AccessPoint"]):
     def visible_to(self, user: Any) -> AccessPointQuerySet:
-        return self if _in_the_network(user) else self.none()
+        return self if in_the_network(user) else self.none()
 
 
 class AccessPoint(TimeStampedModel):

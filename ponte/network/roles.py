@@ -36,22 +36,30 @@ class Cap(StrEnum):
     VIEW_AUDIT = "view_audit"  # the organisation's audit trail, and its CSV export
     VIEW_PERSONAL_DATA = "view_personal_data"  # any named person's data (later modules)
     VIEW_AGGREGATES = "view_aggregates"  # anonymous indicators only
+    MANAGE_CATALOG = "manage_catalog"  # the organisation's services and opportunities
 
 
 _ALL_OPERATORS = {Cap.VIEW_NETWORK, Cap.VIEW_PERSONAL_DATA}
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Cap]] = {
     Role.OUTREACH_WORKER: frozenset(_ALL_OPERATORS),
-    Role.CASE_MANAGER: frozenset(_ALL_OPERATORS),
+    Role.CASE_MANAGER: frozenset(_ALL_OPERATORS | {Cap.MANAGE_CATALOG}),
     Role.SPECIALIST: frozenset(_ALL_OPERATORS),
-    Role.PARTNER_OPERATOR: frozenset(_ALL_OPERATORS),
+    Role.PARTNER_OPERATOR: frozenset(_ALL_OPERATORS | {Cap.MANAGE_CATALOG}),
     Role.COORDINATOR: frozenset(
-        _ALL_OPERATORS | {Cap.MANAGE_NETWORK, Cap.VIEW_AUDIT, Cap.VIEW_AGGREGATES}
+        _ALL_OPERATORS
+        | {Cap.MANAGE_NETWORK, Cap.VIEW_AUDIT, Cap.VIEW_AGGREGATES, Cap.MANAGE_CATALOG}
     ),
     Role.ANALYST: frozenset({Cap.VIEW_NETWORK, Cap.VIEW_AGGREGATES}),
     Role.ORG_ADMIN: frozenset(
         _ALL_OPERATORS
-        | {Cap.MANAGE_NETWORK, Cap.MANAGE_MEMBERS, Cap.MANAGE_API_TOKENS, Cap.VIEW_AUDIT}
+        | {
+            Cap.MANAGE_NETWORK,
+            Cap.MANAGE_MEMBERS,
+            Cap.MANAGE_API_TOKENS,
+            Cap.VIEW_AUDIT,
+            Cap.MANAGE_CATALOG,
+        }
     ),
 }
 
