@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "ponte.accounts.middleware.SessionLifetimeMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "ponte.common.middleware.OperatorLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -261,7 +262,19 @@ STORAGES = {
 
 # --- Language -----------------------------------------------------------------
 LANGUAGE_CODE = "it"
-LANGUAGES = [("it", _("Italian")), ("en", _("English"))]
+# All languages Ponte speaks. Operators' pages offer Italian and English; the public guide
+# and what the people helped receive use all of them (right-to-left for Arabic and Urdu).
+LANGUAGES = [
+    ("it", _("Italian")),
+    ("en", _("English")),
+    ("fr", _("French")),
+    ("ar", _("Arabic")),
+    ("ur", _("Urdu")),
+    ("pa", _("Punjabi")),
+    ("bn", _("Bengali")),
+    ("es", _("Spanish")),
+]
+PONTE_OPERATOR_LANGUAGES = ["it", "en"]
 LOCALE_PATHS = [BASE_DIR / "ponte" / "locale"]
 USE_I18N = True
 TIME_ZONE = "Europe/Rome"

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 
@@ -22,3 +24,20 @@ class NoStoreMiddleware:
             add_never_cache_headers(response)
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+class OperatorLanguageMiddleware:
+    """Operators' pages speak Italian or English; the public guide (under /guida/) picks its
+    own language from the URL. A browser asking for Arabic gets the operator UI in Italian,
+    not a half-translated page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith("/guida/"):
+            language = translation.get_language() or settings.LANGUAGE_CODE
+            if language.split("-")[0] not in settings.PONTE_OPERATOR_LANGUAGES:
+                translation.activate(settings.LANGUAGE_CODE)
+                request.LANGUAGE_CODE = settings.LANGUAGE_CODE
+        return self.get_response(request)
