@@ -23,6 +23,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("accounts/", include("ponte.accounts.urls")),
     path("network/", include("ponte.network.urls")),
+    path("catalog/", include("ponte.catalog.urls")),
     path(
         "i18n/setlang/",
         access_rule("public")(login_not_required(set_language)),

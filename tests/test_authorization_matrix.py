@@ -91,6 +91,38 @@ def cap_anywhere(cap: Cap) -> Callable[[str, str], int]:
     return expect
 
 
+def network_member(persona: str, target: str) -> int:
+    return 200 if in_network(persona) else 403
+
+
+def catalog_editor_anywhere(persona: str, target: str) -> int:
+    org = (PERSONAS[persona] or ("-",))[0]
+    mine = caps(persona, org)
+    return 200 if Cap.MANAGE_CATALOG in mine or Cap.MANAGE_NETWORK in mine else 403
+
+
+def catalog_edit(ok: int) -> Callable[[str, str], int]:
+    def expect(persona: str, target: str) -> int:
+        if not in_network(persona):
+            return 404
+        mine = caps(persona, target)
+        return ok if Cap.MANAGE_CATALOG in mine or Cap.MANAGE_NETWORK in mine else 403
+
+    return expect
+
+
+def _service_of(w: World, t: str) -> Any:
+    from ponte.catalog.factories import ServiceFactory
+
+    return ServiceFactory(organization=org(w, t))
+
+
+def _opportunity_of(w: World, t: str) -> Any:
+    from ponte.catalog.factories import OpportunityFactory
+
+    return OpportunityFactory(organization=org(w, t))
+
+
 def agreement_view(persona: str, target: str) -> int:
     return 200 if member_of(persona, AGREEMENT_ORGS[target]) else 404
 
@@ -304,6 +336,57 @@ ROUTES = [
         lambda w, t: _u("network:audit_export"),
         cap_anywhere(Cap.VIEW_AUDIT),
     ),
+    Route("catalog:service_list", NONE, lambda w, t: _u("catalog:service_list"), network_member),
+    Route(
+        "catalog:service_detail",
+        ORG3,
+        lambda w, t: _u("catalog:service_detail", _service_of(w, t).public_id),
+        directory,
+    ),
+    Route(
+        "catalog:service_create",
+        NONE,
+        lambda w, t: _u("catalog:service_create"),
+        catalog_editor_anywhere,
+    ),
+    Route(
+        "catalog:service_edit",
+        ORG3,
+        lambda w, t: _u("catalog:service_edit", _service_of(w, t).public_id),
+        catalog_edit(200),
+    ),
+    Route(
+        "catalog:service_verify",
+        ORG3,
+        lambda w, t: _u("catalog:service_verify", _service_of(w, t).public_id),
+        catalog_edit(302),
+        method="post",
+    ),
+    Route(
+        "catalog:opportunity_list",
+        NONE,
+        lambda w, t: _u("catalog:opportunity_list"),
+        network_member,
+    ),
+    Route(
+        "catalog:opportunity_create",
+        NONE,
+        lambda w, t: _u("catalog:opportunity_create"),
+        catalog_editor_anywhere,
+    ),
+    Route(
+        "catalog:opportunity_edit",
+        ORG3,
+        lambda w, t: _u("catalog:opportunity_edit", _opportunity_of(w, t).public_id),
+        catalog_edit(200),
+    ),
+    Route("catalog:gap_analysis", NONE, lambda w, t: _u("catalog:gap_analysis"), network_member),
+    Route(
+        "catalog:gap_export_csv", NONE, lambda w, t: _u("catalog:gap_export_csv"), network_member
+    ),
+    Route(
+        "catalog:gap_export_xlsx", NONE, lambda w, t: _u("catalog:gap_export_xlsx"), network_member
+    ),
     Route("accounts:profile", NONE, lambda w, t: _u("accounts:profile"), lambda p, t: 200),
     Route(
         "accounts:password_change",
@@ -373,7 +456,11 @@ def test_matrix_covers_every_route() -> None:
         if route.startswith("api/"):
             continue  # the API has its own matrix (ponte/network/tests/test_api.py)
         namespace = route.split("/", 1)[0]
-        ns = {"accounts": "accounts:", "network": "network:"}.get(namespace, "")
+        if namespace == "guida":
+            continue  # the public guide: anonymous by design, tested in test_public_guide.py
+        ns = {"accounts": "accounts:", "network": "network:", "catalog": "catalog:"}.get(
+            namespace, ""
+        )
         names.add(f"{ns}{pattern.name}")
     covered = {r.name for r in ROUTES} | COVERED_ELSEWHERE
     assert names - covered == set(), f"routes missing from the matrix: {names - covered}"
