@@ -157,7 +157,47 @@ def catalogue(world: Any) -> list[PageSpec]:
         ),
         PageSpec("403 page", reverse(network + "organization_create"), "analyst", status=403),
     ]
+    specs += _catalog_pages(world)
     return specs
+
+
+def _catalog_pages(world: Any) -> list[PageSpec]:
+    from ponte.catalog.factories import CapacityFactory, OpportunityFactory, ServiceFactory
+    from ponte.catalog.taxonomy import Area
+
+    service = ServiceFactory(
+        organization=world.own,
+        name="Sportello legale fittizio",
+        areas=[Area.LEGAL, Area.MEDIATION],
+        langs=["ar", "pa"],
+        places=[world.province],
+        open_without_permit=True,
+        description="Consulenza su permessi di soggiorno e contratti (dati fittizi).",
+    )
+    CapacityFactory(service=service, available=2)
+    OpportunityFactory(
+        organization=world.own,
+        service=service,
+        title="Tirocinio fittizio",
+        seats_total=3,
+        seats_available=1,
+    )
+    cm = "case_manager"
+    return [
+        PageSpec("service search", reverse("catalog:service_list") + "?q=legale", cm),
+        PageSpec("service detail", reverse("catalog:service_detail", args=[service.public_id]), cm),
+        PageSpec("service create", reverse("catalog:service_create"), cm),
+        PageSpec(
+            "service create, with errors",
+            reverse("catalog:service_create"),
+            cm,
+            then=_submit_empty_form,
+        ),
+        PageSpec("service edit", reverse("catalog:service_edit", args=[service.public_id]), cm),
+        PageSpec("opportunity list", reverse("catalog:opportunity_list"), cm),
+        PageSpec("opportunity create", reverse("catalog:opportunity_create"), cm),
+        PageSpec("gap analysis", reverse("catalog:gap_analysis"), "analyst"),
+    ]
 
 
 @dataclass
