@@ -10,15 +10,18 @@ STAMP := $(VENV)/.installed
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
+
+# uv installs the locked dependencies in seconds; it is itself installed by pip.
+$(BIN)/uv: | $(BIN)/python
 	$(BIN)/pip install -q --disable-pip-version-check uv
 
-$(STAMP): requirements.lock | $(BIN)/python
+$(STAMP): requirements.lock | $(BIN)/uv
 	$(BIN)/uv pip sync --python $(BIN)/python -q requirements.lock
 	touch $(STAMP)
 
 install: $(STAMP)
 
-lock: $(BIN)/python
+lock: | $(BIN)/uv
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -q -o requirements.lock
 
 messages: install
