@@ -93,11 +93,11 @@ def world(db: Any) -> World:
 
 def verified_client(user: User) -> Client:
     """A client logged in and past the second factor, as after a real login."""
-    from django_otp.plugins.otp_static.models import StaticDevice
+    from ponte.accounts.models import BackupCodeDevice
 
     client = Client()
     client.force_login(user)
-    device, _created = StaticDevice.objects.get_or_create(user=user, name="test")
+    device, _created = BackupCodeDevice.objects.get_or_create(user=user, name="test")
     session = client.session
     session["otp_device_id"] = device.persistent_id
     session.save()

@@ -26,7 +26,8 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEV = env_bool("PONTE_DEV")
-DEMO = env_bool("PONTE_DEMO")
+# The demo relaxes the second factor: it can never be switched on in production.
+DEMO = DEV and env_bool("PONTE_DEMO")
 DEBUG = DEV and env_bool("DJANGO_DEBUG")
 
 
@@ -61,7 +62,6 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_otp",
-    "django_otp.plugins.otp_static",
     "axes",
     "csp",
     "ninja",
@@ -186,7 +186,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0")) or None
+# Behind a load balancer, the client IP is read from X-Forwarded-For (see audit.client_ip).
+PONTE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "1")) if env_bool("BEHIND_PROXY") else 0
+AXES_CLIENT_IP_CALLABLE = "ponte.audit.services.axes_client_ip"
 
 OTP_TOTP_ISSUER = "Ponte"
 # The second factor is required for every role that can see personal data, except in the demo.
@@ -275,6 +277,7 @@ LANGUAGES = [
     ("es", _("Spanish")),
 ]
 PONTE_OPERATOR_LANGUAGES = ["it", "en"]
+PONTE_QUICK_EXIT_URL = os.environ.get("PONTE_QUICK_EXIT_URL", "https://www.google.it/")
 LOCALE_PATHS = [BASE_DIR / "ponte" / "locale"]
 USE_I18N = True
 TIME_ZONE = "Europe/Rome"

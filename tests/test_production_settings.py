@@ -53,6 +53,20 @@ def test_production_settings_are_strict() -> None:
     assert values["hasher"].endswith("Argon2PasswordHasher")
 
 
+def test_the_demo_switch_cannot_relax_production() -> None:
+    result = run_settings(
+        {
+            "SECRET_KEY": "x" * 60,
+            "PONTE_FIELD_KEYS": "1:" + "A" * 43 + "=",
+            "PONTE_AUDIT_KEY": "k",
+            "DATABASE_URL": "postgres://u@h/db",
+            "PONTE_DEMO": "1",
+        }
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["twofa"] is True
+
+
 def test_production_refuses_to_start_without_secrets() -> None:
     result = run_settings({"DATABASE_URL": "postgres://u@h/db"})
     assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr

@@ -6,6 +6,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, ThrottlingMixin
 from django_otp.oath import TOTP
@@ -91,6 +92,7 @@ class EncryptedTOTPDevice(ThrottlingMixin, Device):
     last_t = models.BigIntegerField(default=-1)
     step = 30
     digits = 6
+    token_length = 6
     tolerance = 1
 
     class Meta(Device.Meta):
@@ -125,3 +127,43 @@ class EncryptedTOTPDevice(ThrottlingMixin, Device):
             return True
         self.throttle_increment()
         return False
+
+
+def backup_code_digest(user_id: int, code: str) -> str:
+    """Keyed hash of a backup code: a database dump alone does not reveal usable codes."""
+    return salted_hmac(
+        "ponte.accounts.backup-code", f"{user_id}:{code}", algorithm="sha256"
+    ).hexdigest()
+
+
+class BackupCodeDevice(ThrottlingMixin, Device):
+    """One-time backup codes, stored as keyed hashes (django-otp's static codes are clear)."""
+
+    token_length = 8
+
+    class Meta(Device.Meta):
+        verbose_name = _("backup codes")
+
+    def get_throttle_factor(self) -> int:
+        return 1
+
+    def verify_token(self, token: Any) -> bool:
+        allowed, _details = self.verify_is_allowed()
+        if not allowed:
+            return False
+        digest = backup_code_digest(self.user_id, str(token).strip())
+        # delete() reports how many rows went: under concurrency only one request wins.
+        deleted, _per_model = self.codes.filter(code_hash=digest).delete()
+        if deleted:
+            self.throttle_reset()
+            return True
+        self.throttle_increment()
+        return False
+
+
+class BackupCode(models.Model):
+    device = models.ForeignKey(BackupCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    code_hash = models.CharField(max_length=64, db_index=True)
+
+    def __str__(self) -> str:
+        return f"backup code {self.pk}"

@@ -12,12 +12,18 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
-from ponte.accounts.models import EncryptedTOTPDevice, LoginSession, User
+from ponte.accounts.models import (
+    BackupCode,
+    BackupCodeDevice,
+    EncryptedTOTPDevice,
+    LoginSession,
+    User,
+    backup_code_digest,
+)
 from ponte.audit.services import record
 
-BACKUP_CODE_COUNT = 10
+BACKUP_CODE_COUNT = 10  # 8 digits each: BackupCodeDevice.token_length
 
 
 def new_totp_secret() -> str:
@@ -41,11 +47,21 @@ def regenerate_backup_codes(user: User) -> list[str]:
     """Replace the user's one-time backup codes; the plain codes are shown once."""
     codes = [f"{secrets.randbelow(10**8):08d}" for _ in range(BACKUP_CODE_COUNT)]
     with transaction.atomic():
-        device, _created = StaticDevice.objects.get_or_create(user=user, name="backup")
-        device.token_set.all().delete()
-        StaticToken.objects.bulk_create(StaticToken(device=device, token=c) for c in codes)
+        device, _created = BackupCodeDevice.objects.get_or_create(
+            user=user, name="backup", defaults={"confirmed": True}
+        )
+        device.codes.all().delete()
+        BackupCode.objects.bulk_create(
+            BackupCode(device=device, code_hash=backup_code_digest(user.pk, c)) for c in codes
+        )
         record("auth.backup_codes_regenerated", actor=user, target=user)
     return codes
+
+
+def relink_session(old_key: str | None, new_key: str | None) -> None:
+    """Follow a session whose key changed (2FA, password change): it stays listed and endable."""
+    if old_key and new_key and old_key != new_key:
+        LoginSession.objects.filter(session_key=old_key).update(session_key=new_key)
 
 
 def end_sessions(user: User, *, keep_session_key: str | None = None) -> int:

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import base64
+import time
+from typing import Any
+from urllib.parse import urlencode
 
 import segno
 from django.conf import settings
@@ -25,6 +28,28 @@ from ponte.audit.services import record
 from ponte.common.access import access_rule
 
 SETUP_SECRET_KEY = "_ponte_totp_setup_secret"  # noqa: S105 (a session key name)
+VERIFIED_AT_KEY = "_ponte_verified_at"
+STEP_UP_SECONDS = 5 * 60
+
+
+def _complete_second_factor(request: AuthedRequest, device: Any) -> None:
+    """Authentication ends here: mark the session verified and give it a new key (ASVS 7.2.4)."""
+    otp_login(request, device)
+    old_key = request.session.session_key
+    request.session.cycle_key()
+    services.relink_session(old_key, request.session.session_key)
+    request.session[VERIFIED_AT_KEY] = int(time.time())
+
+
+def recently_verified(request: HttpRequest) -> bool:
+    verified_at = request.session.get(VERIFIED_AT_KEY, 0)
+    return time.time() - verified_at < STEP_UP_SECONDS
+
+
+def _step_up(request: HttpRequest, next_url: str) -> HttpResponse:
+    """Changing the second factor needs the current one again, typed now (ASVS 7.5.1)."""
+    messages.info(request, _("For your safety, confirm with a code first."))
+    return redirect(f"{reverse('accounts:verify')}?{urlencode({'next': next_url, 'reauth': 1})}")
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -56,7 +81,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         login(request, form.user_cache, backend="django.contrib.auth.backends.ModelBackend")
         nxt = _safe_next(request)
         if any(True for _d in devices_for_user(form.user_cache)):
-            response = redirect(f"{reverse('accounts:verify')}?next={nxt}")
+            response = redirect(f"{reverse('accounts:verify')}?{urlencode({'next': nxt})}")
         else:
             response = redirect(nxt)
         _remember_language(response, form.user_cache.preferred_language)
@@ -69,8 +94,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
 @access_rule("authenticated")
 @require_http_methods(["GET", "POST"])
 def verify_view(request: AuthedRequest) -> HttpResponse:
-    """Second step of login: a TOTP code or a one-time backup code."""
-    if request.user.is_verified():  # type: ignore[attr-defined]
+    """Second step of login (a TOTP code or a one-time backup code), and the step-up check."""
+    reauth = bool(request.GET.get("reauth") or request.POST.get("reauth"))
+    if request.user.is_verified() and not reauth:  # type: ignore[attr-defined]
         return redirect(_safe_next(request))
     devices = list(devices_for_user(request.user))
     if not devices:
@@ -78,21 +104,27 @@ def verify_view(request: AuthedRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data["token"]
-        for device in devices:
-            if device.verify_token(token):
-                otp_login(request, device)
+        # Only the device the code is shaped for: a backup code typed in must not count as a
+        # failed TOTP guess (which would throttle the app code for the next attempt).
+        for device in [d for d in devices if getattr(d, "token_length", len(token)) == len(token)]:
+            # Lock the device row: a code must work once even under concurrent requests.
+            locked = type(device).objects.select_for_update().get(pk=device.pk)
+            if locked.verify_token(token):
+                _complete_second_factor(request, locked)
                 record(
                     "auth.2fa_verified",
                     actor=request.user,
                     target=request.user,
-                    data={"method": device.__class__.__name__},
+                    data={"method": type(device).__name__, "step_up": reauth},
                     request=request,
                 )
                 return redirect(_safe_next(request))
         record("auth.2fa_failed", actor=request.user, target=request.user, request=request)
         form.add_error("token", _("The code is not valid or was already used. Try the next one."))
     return render(
-        request, "accounts/verify.html", {"form": form, "next": request.GET.get("next", "")}
+        request,
+        "accounts/verify.html",
+        {"form": form, "next": request.GET.get("next", ""), "reauth": reauth},
     )
 
 
@@ -102,9 +134,8 @@ def setup_view(request: AuthedRequest) -> HttpResponse:
     """Enrol an authenticator app: show the secret as a QR code, confirm with a code."""
     user = request.user
     has_device = EncryptedTOTPDevice.objects.filter(user=user, confirmed=True).exists()
-    if has_device and not user.is_verified():  # type: ignore[attr-defined]
-        # Replacing the factor needs the current factor first (ASVS 7.5.1).
-        return redirect(f"{reverse('accounts:verify')}?next={reverse('accounts:setup')}")
+    if has_device and not recently_verified(request):
+        return _step_up(request, reverse("accounts:setup"))
     secret = request.session.get(SETUP_SECRET_KEY)
     if not secret or request.method == "GET":
         secret = services.new_totp_secret()
@@ -116,7 +147,10 @@ def setup_view(request: AuthedRequest) -> HttpResponse:
         )
         if device is not None:
             del request.session[SETUP_SECRET_KEY]
-            otp_login(request, device)
+            _complete_second_factor(request, device)
+            if has_device:
+                # A replaced factor ends every other session: they may be the attacker's.
+                services.end_sessions(user, keep_session_key=request.session.session_key)
             codes = services.regenerate_backup_codes(user)
             return render(request, "accounts/backup_codes.html", {"codes": codes})
         form.add_error(
@@ -132,6 +166,8 @@ def setup_view(request: AuthedRequest) -> HttpResponse:
 @access_rule("authenticated")
 @require_POST
 def backup_codes_view(request: AuthedRequest) -> HttpResponse:
+    if not recently_verified(request):
+        return _step_up(request, reverse("accounts:profile"))
     codes = services.regenerate_backup_codes(request.user)
     return render(request, "accounts/backup_codes.html", {"codes": codes})
 
@@ -198,7 +234,9 @@ def password_change_view(request: AuthedRequest) -> HttpResponse:
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
+        old_key = request.session.session_key
         update_session_auth_hash(request, user)
+        services.relink_session(old_key, request.session.session_key)
         # A changed password ends every other session (ASVS 7.4.3).
         services.end_sessions(user, keep_session_key=request.session.session_key)
         record("auth.password_changed", actor=user, target=user, request=request)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -16,9 +17,24 @@ _CHAIN_LOCK_ID = 7_310_421
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's address. Behind our own load balancer (BEHIND_PROXY, PROXY_COUNT) it is the
+    PROXY_COUNT-th address from the right of X-Forwarded-For: entries further left are
+    whatever the client chose to send and cannot be trusted."""
     if request is None:
         return None
+    proxies = getattr(settings, "PONTE_PROXY_COUNT", 0)
+    if proxies:
+        chain = [
+            a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()
+        ]
+        if len(chain) >= proxies:
+            return chain[-proxies]
     return request.META.get("REMOTE_ADDR") or None
+
+
+def axes_client_ip(request: HttpRequest) -> str:
+    """django-axes locks username+IP; it must see the real client, not the load balancer."""
+    return client_ip(request) or ""
 
 
 def _label(obj: Any) -> str:

@@ -9,7 +9,7 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 
 class NoStoreMiddleware:
-    """Signed-in pages may carry personal data: no browser or proxy may keep them.
+    """Signed-in pages and API answers may carry personal data: nobody may keep a copy.
 
     Public pages and static files (served earlier by WhiteNoise) are unaffected.
     """
@@ -20,7 +20,8 @@ class NoStoreMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        signed_in = user is not None and user.is_authenticated
+        if signed_in or request.path.startswith("/api/"):
             add_never_cache_headers(response)
             patch_cache_control(response, no_store=True, private=True)
         return response

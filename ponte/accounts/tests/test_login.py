@@ -34,6 +34,13 @@ def enrol(user) -> EncryptedTOTPDevice:
     return EncryptedTOTPDevice.objects.create(user=user, name="app", key="ab" * 20, confirmed=True)
 
 
+def login_and_verify(client: Client, user, ip: str = "10.0.0.1") -> None:
+    """Password, then a fresh one-time backup code: a complete login."""
+    assert login(client, user.email, ip=ip).status_code == 302
+    code = services.regenerate_backup_codes(user)[0]
+    assert client.post(reverse("accounts:verify"), {"token": code}).status_code == 302
+
+
 def test_password_is_argon2id(case_manager):
     assert case_manager.password.startswith("argon2$argon2id$")
 
@@ -115,11 +122,15 @@ def test_enrolment_flow_confirms_device_and_shows_backup_codes(case_manager):
     assert_audited("auth.2fa_enrolled", case_manager)
 
 
-def test_analyst_without_personal_data_needs_no_second_factor():
+def test_every_role_needs_the_second_factor_an_account_without_role_does_not():
     analyst = MembershipFactory(role=Role.ANALYST).user
     client = Client()
     login(client, analyst.email)
-    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("home"))["Location"].startswith(reverse("accounts:setup"))
+    nobody = UserFactory()
+    other = Client()
+    login(other, nobody.email)
+    assert other.get(reverse("home")).status_code == 200  # sees nothing but their own profile
 
 
 def test_demo_mode_relaxes_second_factor(case_manager, settings):
@@ -152,7 +163,7 @@ def test_idle_timeout_30_minutes():
     start = dt.datetime(2026, 11, 22, 9, 0, tzinfo=dt.UTC)
     with time_machine.travel(start, tick=False):
         client = Client()
-        login(client, analyst.email)
+        login_and_verify(client, analyst)
         assert client.get(reverse("home")).status_code == 200
     with time_machine.travel(start + dt.timedelta(minutes=29), tick=False):
         assert client.get(reverse("home")).status_code == 200
@@ -165,7 +176,7 @@ def test_absolute_lifetime_10_hours_even_when_active():
     start = dt.datetime(2026, 11, 22, 8, 0, tzinfo=dt.UTC)
     with time_machine.travel(start, tick=False):
         client = Client()
-        login(client, analyst.email)
+        login_and_verify(client, analyst)
     for minutes in range(20, 600, 20):  # a click every 20 minutes for 10 hours
         with time_machine.travel(start + dt.timedelta(minutes=minutes), tick=False):
             assert client.get(reverse("home")).status_code == 200, minutes
@@ -176,7 +187,7 @@ def test_absolute_lifetime_10_hours_even_when_active():
 def test_logout_kills_the_server_side_session():
     analyst = MembershipFactory(role=Role.ANALYST).user
     client = Client()
-    login(client, analyst.email)
+    login_and_verify(client, analyst)
     cookie = client.cookies["sessionid"].value
     client.post(reverse("accounts:logout"))
     replay = Client()
@@ -197,9 +208,10 @@ def test_deactivation_ends_every_session(case_manager):
 def test_end_other_sessions_and_password_change(client_for):
     user = MembershipFactory(role=Role.ANALYST).user
     other = Client()
-    login(other, user.email, ip="10.0.0.9")
+    login_and_verify(other, user, ip="10.0.0.9")
     me = Client()
-    login(me, user.email)
+    login_and_verify(me, user)
+    assert LoginSession.objects.filter(user=user).count() == 2
     me.post(reverse("accounts:end_other_sessions"))
     assert other.get(reverse("home")).status_code == 302
     assert me.get(reverse("home")).status_code == 200
@@ -235,3 +247,80 @@ def test_short_and_common_passwords_refused():
     validate_password("x" * 64 + "-long-passphrase", UserFactory.build())
     with pytest.raises(ValidationError):
         validate_password("y" * 129)
+
+
+def test_session_key_rotates_when_the_second_factor_completes(case_manager):
+    client = Client()
+    login(client, case_manager.email)
+    after_password = client.session.session_key
+    code = services.regenerate_backup_codes(case_manager)[0]
+    client.post(reverse("accounts:verify"), {"token": code})
+    assert client.session.session_key != after_password
+    # The session stays listed (and endable) under its new key.
+    assert LoginSession.objects.filter(session_key=client.session.session_key).exists()
+
+
+def test_backup_codes_are_not_stored_in_clear(case_manager):
+    from ponte.accounts.models import BackupCode
+
+    codes = services.regenerate_backup_codes(case_manager)
+    stored = set(BackupCode.objects.values_list("code_hash", flat=True))
+    assert len(stored) == len(codes) and not stored & set(codes)
+
+
+def test_replacing_the_factor_needs_a_fresh_code(case_manager):
+    device = enrol(case_manager)
+    client = Client()
+    login_and_verify(client, case_manager)
+    # Verified, but not within the last 5 minutes: the step-up check asks for a code again.
+    session = client.session
+    session["_ponte_verified_at"] = 0
+    session.save()
+    response = client.get(reverse("accounts:setup"))
+    assert response.status_code == 302 and "reauth=1" in response["Location"]
+    assert client.post(reverse("accounts:backup_codes")).status_code == 302
+    code = totp(bytes.fromhex(device.key))
+    step_up = client.post(
+        reverse("accounts:verify") + "?reauth=1", {"token": f"{code:06d}", "reauth": "1"}
+    )
+    assert step_up.status_code == 302, step_up.context["form"].errors
+    assert client.get(reverse("accounts:setup")).status_code == 200
+    assert client.post(reverse("accounts:backup_codes")).status_code == 200
+
+
+def test_password_change_keeps_the_session_listed(case_manager):
+    client = Client()
+    login_and_verify(client, case_manager)
+    new = "another-long-passphrase-77"
+    response = client.post(
+        reverse("accounts:password_change"),
+        {"old_password": TEST_PASSWORD, "new_password1": new, "new_password2": new},
+    )
+    assert response.status_code == 302
+    assert LoginSession.objects.filter(session_key=client.session.session_key).exists()
+
+
+def test_behind_a_proxy_lockout_follows_the_real_client(case_manager, settings):
+    settings.PONTE_PROXY_COUNT = 1
+    proxy = "10.0.0.254"
+    for _ in range(5):
+        Client().post(
+            LOGIN,
+            {"username": case_manager.email, "password": "wrong-password-123"},
+            REMOTE_ADDR=proxy,
+            HTTP_X_FORWARDED_FOR="203.0.113.66",
+        )
+    victim = Client().post(
+        LOGIN,
+        {"username": case_manager.email, "password": TEST_PASSWORD},
+        REMOTE_ADDR=proxy,
+        HTTP_X_FORWARDED_FOR="198.51.100.7",
+    )
+    assert victim.status_code == 302  # the attacker's address is locked, not the account
+    attacker = Client().post(
+        LOGIN,
+        {"username": case_manager.email, "password": TEST_PASSWORD},
+        REMOTE_ADDR=proxy,
+        HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.66",  # a spoofed left entry changes nothing
+    )
+    assert attacker.status_code == 429

@@ -59,7 +59,9 @@ def test_token_is_stored_hashed_and_issuance_audited(world: World, own_token: st
 
 
 def test_lists_and_details(world: World, own_token: str) -> None:
-    orgs = Client().get(f"{API}/organisations", **bearer(own_token)).json()
+    response = Client().get(f"{API}/organisations", **bearer(own_token))
+    assert "no-store" in response["Cache-Control"]
+    orgs = response.json()
     assert orgs["count"] >= 3
     detail = Client().get(f"{API}/organisations/{world.foreign.public_id}", **bearer(own_token))
     assert detail.status_code == 200 and detail.json()["htcds_type"] == "NGO"
