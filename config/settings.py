@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "ponte.common.middleware.NoStoreMiddleware",
+    "ponte.common.middleware.DeniedAccessAuditMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

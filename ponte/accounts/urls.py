@@ -20,7 +20,7 @@ urlpatterns = [
     path(
         "password/reset/",
         public(
-            auth_views.PasswordResetView.as_view(
+            views.AuditedPasswordResetView.as_view(
                 template_name="accounts/password_reset.html",
                 email_template_name="accounts/password_reset_email.txt",
                 subject_template_name="accounts/password_reset_subject.txt",
@@ -41,7 +41,7 @@ urlpatterns = [
     path(
         "password/reset/<uidb64>/<token>/",
         public(
-            auth_views.PasswordResetConfirmView.as_view(
+            views.AuditedPasswordResetConfirmView.as_view(
                 template_name="accounts/password_reset_confirm.html",
                 success_url=reverse_lazy("accounts:login"),
                 post_reset_login=False,  # a reset never skips the second factor

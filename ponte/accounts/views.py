@@ -9,6 +9,7 @@ import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.http import HttpRequest, HttpResponse
@@ -243,3 +244,26 @@ def password_change_view(request: AuthedRequest) -> HttpResponse:
         messages.success(request, _("Password changed; your other sessions were ended."))
         return redirect("accounts:profile")
     return render(request, "accounts/password_change.html", {"form": form})
+
+
+class AuditedPasswordResetView(auth_views.PasswordResetView):
+    def form_valid(self, form: Any) -> HttpResponse:
+        # The typed address is not recorded: it might not belong to anyone.
+        record("auth.password_reset_requested", actor=None, request=self.request)
+        return super().form_valid(form)
+
+
+class AuditedPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        user = form.user
+        # Whoever held a session before the reset must not keep it.
+        ended = services.end_sessions(user)
+        record(
+            "auth.password_reset_done",
+            actor=user,
+            target=user,
+            data={"sessions_ended": ended},
+            request=self.request,
+        )
+        return response

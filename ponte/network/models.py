@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.core.validators import RegexValidator
@@ -429,6 +430,11 @@ class AgreementQuerySet(models.QuerySet["Agreement"]):
         )
 
 
+def agreement_document_path(instance: Any, filename: str) -> str:
+    """A random name: the uploaded file name may carry a person's name."""
+    return f"agreements/{uuid.uuid4()}.pdf"
+
+
 class Agreement(TimeStampedModel):
     class Kind(models.TextChoices):
         TERRITORIAL_PACT = "territorial_pact", _("Territorial pact")
@@ -456,7 +462,9 @@ class Agreement(TimeStampedModel):
     description = models.TextField(_("purpose and content"), blank=True)
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
-    document = models.FileField(_("signed document (PDF)"), upload_to="agreements/", blank=True)
+    document = models.FileField(
+        _("signed document (PDF)"), upload_to=agreement_document_path, blank=True
+    )
     is_demo = models.BooleanField(_("fictitious (demo)"), default=False)
     version = models.PositiveIntegerField(default=1)
 

@@ -97,13 +97,17 @@ def save_agreement(
     """Optimistic locking: a save based on an old version is refused, not merged."""
     creating = agreement.pk is None
     require(actor, agreement.promoter, Cap.MANAGE_NETWORK)
+    replaced_document = ""
     with transaction.atomic():
         if not creating:
             current = Agreement.objects.select_for_update().get(pk=agreement.pk)
             require(actor, current.promoter, Cap.MANAGE_NETWORK)
-            if expected_version is not None and current.version != expected_version:
+            # An edit must say which version it started from: no silent overwrite.
+            if expected_version is None or current.version != expected_version:
                 raise StaleEditError
             agreement.version = current.version + 1
+            if current.document and current.document.name != agreement.document.name:
+                replaced_document = current.document.name
         agreement.full_clean()
         agreement.save()
         record(
@@ -113,6 +117,10 @@ def save_agreement(
             organization=agreement.promoter,
             data={"fields": sorted(changed)},
         )
+        if replaced_document:
+            # Only once the new version is committed: a rollback must not lose the old file.
+            storage = agreement.document.storage
+            transaction.on_commit(lambda: storage.delete(replaced_document))
     return agreement
 
 

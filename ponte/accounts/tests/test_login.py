@@ -324,3 +324,21 @@ def test_behind_a_proxy_lockout_follows_the_real_client(case_manager, settings):
         HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.66",  # a spoofed left entry changes nothing
     )
     assert attacker.status_code == 429
+
+
+def test_password_reset_is_audited_and_ends_open_sessions(case_manager):
+    from django.core import mail
+
+    from ponte.audit.models import AuditEvent
+
+    stolen = Client()
+    login_and_verify(stolen, case_manager)
+    client = Client()
+    client.post(reverse("accounts:password_reset"), {"email": case_manager.email})
+    assert AuditEvent.objects.filter(action="auth.password_reset_requested").exists()
+    link = next(line for line in mail.outbox[0].body.splitlines() if "/reset/" in line)
+    form_page = client.get(link.split("testserver", 1)[1], follow=True)
+    new = "a-brand-new-long-passphrase-9"
+    client.post(form_page.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})
+    assert_audited("auth.password_reset_done", case_manager)
+    assert stolen.get(reverse("home")).status_code == 302

@@ -91,3 +91,31 @@ def test_labels_survive_deletion_of_the_actor():
     event.refresh_from_db()
     assert event.actor_label == "gone@example.test"
     call_command("audit_verify")
+
+
+def test_removing_the_newest_rows_is_caught_by_the_anchor(tmp_path):
+    events = _trail(3)
+    anchor = tmp_path / "audit-head.json"
+    call_command("audit_verify", anchor=anchor)
+    with _TriggersOff():
+        AuditEvent.objects.filter(pk=events[-1].pk).delete()
+    call_command("audit_verify")  # without the anchor a cut tail is invisible
+    with pytest.raises(CommandError, match="does not reach the anchored head seq=3"):
+        call_command("audit_verify", anchor=anchor)
+
+
+def test_refused_requests_are_audited(client):
+    from ponte.network.factories import MembershipFactory
+    from ponte.network.roles import Role
+
+    analyst = MembershipFactory(role=Role.ANALYST).user
+    client.force_login(analyst)
+    from ponte.accounts.models import BackupCodeDevice
+
+    device = BackupCodeDevice.objects.create(user=analyst, name="t")
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    assert client.get("/network/audit/").status_code == 403
+    denied = AuditEvent.objects.filter(action="authz.denied").get()
+    assert denied.actor_id == analyst.pk and denied.data["view"] == "network:audit_list"

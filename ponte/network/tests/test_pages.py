@@ -200,3 +200,36 @@ def test_security_headers_on_every_page(world: World) -> None:
         assert response["Referrer-Policy"] == "same-origin"
     personal = client.get(reverse("home"))
     assert "no-store" in personal["Cache-Control"]
+
+
+def test_replaced_pdf_gets_a_random_name_and_the_old_file_goes(
+    world: World, django_capture_on_commit_callbacks
+) -> None:
+    client = verified_client(world.users["coordinator"])
+    first = SimpleUploadedFile(
+        "Accordo firmato - Mario Rossi.pdf", PDF, content_type="application/pdf"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("network:agreement_create"), {**agreement_form(world), "document": first}
+        )
+    agreement = Agreement.objects.get(title="Patto fittizio per il lavoro dignitoso")
+    old_name = agreement.document.name
+    assert "Rossi" not in old_name and old_name.startswith("agreements/")
+    second = SimpleUploadedFile("v2.pdf", PDF + b"%v2", content_type="application/pdf")
+    url = reverse("network:agreement_edit", args=[agreement.public_id])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            url, {**agreement_form(world), "document": second, "version": agreement.version}
+        )
+    assert response.status_code == 302
+    agreement.refresh_from_db()
+    assert agreement.document.name != old_name
+    assert not agreement.document.storage.exists(old_name)
+
+
+def test_edit_without_version_is_refused(world: World) -> None:
+    client = verified_client(world.users["coordinator"])
+    url = reverse("network:agreement_edit", args=[world.own_agreement.public_id])
+    response = client.post(url, agreement_form(world, title="Senza versione"))
+    assert response.status_code == 200 and response.context["form"].non_field_errors()
