@@ -107,7 +107,7 @@ def save_agreement(
                 raise StaleEditError
             agreement.version = current.version + 1
             if current.document and current.document.name != agreement.document.name:
-                replaced_document = current.document.name
+                replaced_document = current.document.name or ""
         agreement.full_clean()
         agreement.save()
         record(
