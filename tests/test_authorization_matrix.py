@@ -408,6 +408,8 @@ COVERED_ELSEWHERE = {
     "accounts:password_reset_done",
     "accounts:password_reset_confirm",
     "set_language",
+    "network:invitation_accept",  # the invitee's own answer: ponte/network/tests/test_pages.py
+    "network:invitation_decline",
 }
 
 CASES = [

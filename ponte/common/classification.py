@@ -67,6 +67,17 @@ CLASSIFICATION: dict[str, dict[str, list[str]]] = {
         ],
         "secret": ["key"],
     },
+    "accounts.BackupCodeDevice": {
+        "internal": [
+            "id",
+            "user",
+            "name",
+            "confirmed",
+            "throttling_failure_timestamp",
+            "throttling_failure_count",
+        ],
+    },
+    "accounts.BackupCode": {"internal": ["id", "device"], "secret": ["code_hash"]},
     "network.Territory": {"public": ["id", "level", "code", "name", "parent", "ambito"]},
     "network.Organization": {
         "public": [
@@ -85,7 +96,7 @@ CLASSIFICATION: dict[str, dict[str, list[str]]] = {
         "internal": ["managed_by", "data_sharing_agreement", "is_demo"],
     },
     "network.Membership": {
-        "internal": ["id", "user", "organization", "role", "is_active", "created_at"]
+        "internal": ["id", "user", "organization", "role", "is_active", "accepted_at", "created_at"]
     },
     "network.AccessPoint": {
         "public": [

@@ -242,5 +242,6 @@ def users_of(organization_ids: list[int]) -> Any:
     return User.objects.filter(
         memberships__organization_id__in=organization_ids,
         memberships__is_active=True,
+        memberships__accepted_at__isnull=False,
         is_active=True,
     ).distinct()

@@ -226,7 +226,11 @@ class Organization(TimeStampedModel):
 
 class MembershipQuerySet(models.QuerySet["Membership"]):
     def active(self) -> MembershipQuerySet:
-        return self.filter(is_active=True, user__is_active=True)
+        """Roles in force: accepted, not revoked, on an active account."""
+        return self.filter(is_active=True, user__is_active=True, accepted_at__isnull=False)
+
+    def pending(self) -> MembershipQuerySet:
+        return self.filter(is_active=True, accepted_at__isnull=True)
 
     def visible_to(self, user: Any) -> MembershipQuerySet:
         if getattr(user, "is_platform_admin", False):
@@ -249,6 +253,9 @@ class Membership(models.Model):
     )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     is_active = models.BooleanField(_("active"), default=True)
+    # An existing account invited by another organisation must accept first: no admin can
+    # pull someone into their organisation (and learn their name) on their own.
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True, default=timezone.now)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = MembershipQuerySet.as_manager()

@@ -124,14 +124,24 @@ def save_agreement(
     return agreement
 
 
-def add_membership(*, actor: User, organization: Organization, user: User, role: str) -> Membership:
+def add_membership(
+    *, actor: User, organization: Organization, user: User, role: str, pending: bool = False
+) -> Membership:
+    """Grant a role. ``pending``: the person already had an account and must accept it."""
     require(actor, organization, Cap.MANAGE_MEMBERS)
     with transaction.atomic():
-        membership, _created = Membership.objects.update_or_create(
-            user=user, organization=organization, role=role, defaults={"is_active": True}
+        membership, created = Membership.objects.get_or_create(
+            user=user,
+            organization=organization,
+            role=role,
+            defaults={"is_active": True, "accepted_at": None if pending else timezone.now()},
         )
+        if not created and not membership.is_active:
+            membership.is_active = True
+            membership.accepted_at = None if pending else timezone.now()
+            membership.save(update_fields=["is_active", "accepted_at"])
         record(
-            "network.membership_granted",
+            "network.membership_invited" if pending else "network.membership_granted",
             actor=actor,
             target=user,
             organization=organization,
@@ -139,6 +149,26 @@ def add_membership(*, actor: User, organization: Organization, user: User, role:
         )
     forget_roles(user)
     return membership
+
+
+def answer_invitation(membership: Membership, *, actor: User, accept: bool) -> None:
+    """Only the invited person answers; declining removes the invitation."""
+    if membership.user_id != actor.pk or membership.accepted_at is not None:
+        raise PermissionDenied(_("You do not have permission for this action."))
+    with transaction.atomic():
+        record(
+            "network.membership_accepted" if accept else "network.membership_declined",
+            actor=actor,
+            target=actor,
+            organization=membership.organization,
+            data={"role": membership.role},
+        )
+        if accept:
+            membership.accepted_at = timezone.now()
+            membership.save(update_fields=["accepted_at"])
+        else:
+            membership.delete()
+    forget_roles(actor)
 
 
 def revoke_membership(membership: Membership, *, actor: User) -> None:

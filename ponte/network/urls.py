@@ -74,6 +74,18 @@ urlpatterns = [
         agreements.signatory_remove,
         name="signatory_remove",
     ),
+    path(
+        "invitations/<int:membership_id>/accept/",
+        members.invitation_answer,
+        {"answer": "accept"},
+        name="invitation_accept",
+    ),
+    path(
+        "invitations/<int:membership_id>/decline/",
+        members.invitation_answer,
+        {"answer": "decline"},
+        name="invitation_decline",
+    ),
     path("audit/", audit.audit_list, name="audit_list"),
     path("audit/export.csv", audit.audit_export, name="audit_export"),
 ]

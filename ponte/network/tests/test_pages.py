@@ -148,6 +148,49 @@ def test_revoked_role_is_denied_on_the_same_session_next_request(world: World) -
     assert_audited("network.membership_revoked", coordinator)
 
 
+def test_existing_account_must_accept_and_the_page_does_not_tell(world: World) -> None:
+    target = world.users["case_manager"]  # has an account at `own`
+    admin = verified_client(world.users["org_admin@foreign"])
+    url = reverse("network:member_list", args=[world.foreign.public_id])
+    existing = admin.post(url, {"email": target.email, "role": Role.CASE_MANAGER}, follow=True)
+    unknown = admin.post(url, {"email": "chi@nessuno.test", "role": Role.CASE_MANAGER}, follow=True)
+    assert [str(m) for m in existing.context["messages"]] == [
+        str(m).replace("chi@nessuno.test", target.email) for m in unknown.context["messages"]
+    ]
+    page = existing.content.decode()
+    assert target.full_name not in page  # the name stays private until accepted
+    pending = Membership.objects.get(user=target, organization=world.foreign)
+    assert pending.accepted_at is None
+    # Not a role yet: the foreign organisation's pages treat the person as an outsider.
+    invitee = verified_client(target)
+    assert (
+        invitee.get(reverse("network:member_list", args=[world.foreign.public_id])).status_code
+        == 403
+    )
+    # Only the invitee can answer.
+    other = verified_client(world.users["coordinator"])
+    accept_url = reverse("network:invitation_accept", args=[pending.pk])
+    assert other.post(accept_url).status_code == 404
+    assert world.foreign.name in invitee.get(reverse("home")).content.decode()
+    assert invitee.post(accept_url).status_code == 302
+    pending.refresh_from_db()
+    assert pending.accepted_at is not None
+    assert_audited("network.membership_accepted", target)
+
+
+def test_declined_invitation_disappears(world: World) -> None:
+    target = world.users["specialist"]
+    admin = verified_client(world.users["org_admin@foreign"])
+    admin.post(
+        reverse("network:member_list", args=[world.foreign.public_id]),
+        {"email": target.email, "role": Role.ANALYST},
+    )
+    pending = Membership.objects.get(user=target, organization=world.foreign)
+    invitee = verified_client(target)
+    invitee.post(reverse("network:invitation_decline", args=[pending.pk]))
+    assert not Membership.objects.filter(pk=pending.pk).exists()
+
+
 def test_invite_creates_account_and_sends_neutral_mail(world: World) -> None:
     admin = verified_client(world.users["org_admin"])
     url = reverse("network:member_list", args=[world.own.public_id])

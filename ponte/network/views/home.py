@@ -30,6 +30,9 @@ def home(request: AuthedRequest) -> HttpResponse:
     )
     context = {
         "memberships": memberships,
+        "invitations": Membership.objects.pending()
+        .filter(user=user)
+        .select_related("organization"),
         "teams": teams,
         "is_coordinator": Role.COORDINATOR in roles or user.is_platform_admin,
         "is_org_admin": Role.ORG_ADMIN in roles or user.is_platform_admin,

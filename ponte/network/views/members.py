@@ -36,19 +36,27 @@ def member_list(request: AuthedRequest, public_id: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         user = User.objects.filter(email=email).first()
-        invited = user is None
         if user is None:
             user = User.objects.create_user(email, full_name=form.cleaned_data["full_name"])
-        services.add_membership(
-            actor=request.user,
-            organization=organization,
-            user=user,
-            role=form.cleaned_data["role"],
-        )
-        if invited:
-            # The new colleague chooses a password through the reset link, then sets up 2FA.
+            services.add_membership(
+                actor=request.user,
+                organization=organization,
+                user=user,
+                role=form.cleaned_data["role"],
+            )
+            # The new colleague chooses a password through the link, then sets up 2FA.
             send_invitation(user, domain=request.get_host(), use_https=request.is_secure())
-        messages.success(request, _("Role granted to %(email)s.") % {"email": email})
+        else:
+            # An existing account must accept; the page says the same in both cases, so it
+            # cannot be used to find out who has an account here.
+            services.add_membership(
+                actor=request.user,
+                organization=organization,
+                user=user,
+                role=form.cleaned_data["role"],
+                pending=True,
+            )
+        messages.success(request, _("Invitation sent to %(email)s.") % {"email": email})
         return redirect("network:member_list", public_id=public_id)
     memberships = (
         Membership.objects.visible_to(request.user)
@@ -115,3 +123,19 @@ def token_revoke(request: AuthedRequest, public_id: str, token_id: int) -> HttpR
     services.revoke_api_token(token, actor=request.user)
     messages.success(request, _("Token revoked."))
     return redirect("network:token_list", public_id=public_id)
+
+
+@access_rule("authenticated", "only the invited person, on their own invitation")
+@require_POST
+def invitation_answer(request: AuthedRequest, membership_id: int, answer: str) -> HttpResponse:
+    membership = get_object_or_404(
+        Membership.objects.pending().select_related("organization"),
+        pk=membership_id,
+        user=request.user,
+    )
+    services.answer_invitation(membership, actor=request.user, accept=answer == "accept")
+    if answer == "accept":
+        messages.success(
+            request, _("You are now a member of %(org)s.") % {"org": membership.organization}
+        )
+    return redirect("home")
