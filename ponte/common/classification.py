@@ -253,6 +253,7 @@ CLASSIFICATION: dict[str, dict[str, list[str]]] = {
             "created_by",
             "created_at",
             "last_used_at",
+            "expires_at",
             "revoked_at",
         ],
         "secret": ["token_hash"],

@@ -33,7 +33,12 @@ class TokenAuth(HttpBearer):
             return None
         found = (
             ApiToken.objects.select_related("organization")
-            .filter(prefix=parts[1], revoked_at__isnull=True, organization__is_active=True)
+            .filter(
+                prefix=parts[1],
+                revoked_at__isnull=True,
+                expires_at__gt=timezone.now(),
+                organization__is_active=True,
+            )
             .first()
         )
         if found is None or not hmac.compare_digest(found.token_hash, hash_token(token)):

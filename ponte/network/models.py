@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from django.core.validators import RegexValidator
@@ -524,6 +525,13 @@ class Signatory(models.Model):
         return str(self.organization)
 
 
+API_TOKEN_LIFETIME_DAYS = 365
+
+
+def token_expiry() -> Any:
+    return timezone.now() + timedelta(days=API_TOKEN_LIFETIME_DAYS)
+
+
 class ApiToken(models.Model):
     """A bearer token for a partner system: scoped to one organisation, stored hashed."""
 
@@ -541,6 +549,8 @@ class ApiToken(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # Tokens expire: a secret once seen by a person must not work forever.
+    expires_at = models.DateTimeField(_("expires"), default=token_expiry)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -553,4 +563,4 @@ class ApiToken(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and self.expires_at > timezone.now()

@@ -115,3 +115,12 @@ def test_list_query_count_does_not_grow(
         SiteFactory(access_point=AccessPointFactory())
     with django_assert_max_num_queries(8):
         Client().get(f"{API}/access-points", **bearer(own_token))
+
+
+def test_expired_token_is_refused(world: World, own_token: str) -> None:
+    import datetime as dt
+
+    import time_machine
+
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=366)):
+        assert Client().get(f"{API}/organisations", **bearer(own_token)).status_code == 401
