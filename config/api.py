@@ -12,6 +12,7 @@ api = NinjaAPI(
     docs_url=None,  # the interactive docs page needs a CDN; the OpenAPI file is enough
 )
 api.add_router("/", network_router)
+api.add_router("/hsds/", "ponte.catalog.api.router")
 
 
 @api.exception_handler(Http404)
