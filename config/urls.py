@@ -15,7 +15,11 @@ def _api_urls() -> tuple:  # type: ignore[type-arg]
     for pattern in patterns:
         view: Any = pattern.callback
         view.login_required = False
-        access_rule("api_token", "deny by default; scoped by the token's organisation")(view)
+        if str(pattern.pattern).startswith("hsds/"):
+            # Open Referral read API: public services to anyone, the rest and writes by token.
+            access_rule("public", "HSDS reads of public services; token for the rest")(view)
+        else:
+            access_rule("api_token", "deny by default; scoped by the token's organisation")(view)
     return patterns, app_name, namespace
 
 
