@@ -15,7 +15,9 @@ def _api_urls() -> tuple:  # type: ignore[type-arg]
     for pattern in patterns:
         view: Any = pattern.callback
         view.login_required = False
-        if str(pattern.pattern).startswith("hsds/"):
+        if str(pattern.pattern) == "openapi.json":
+            access_rule("public", "the API's description; no data")(view)
+        elif str(pattern.pattern).startswith("hsds/"):
             # Open Referral read API: public services to anyone, the rest and writes by token.
             access_rule("public", "HSDS reads of public services; token for the rest")(view)
         else:
