@@ -35,5 +35,6 @@ urlpatterns = [
         access_rule("public")(login_not_required(set_language)),
         name="set_language",
     ),
+    path("guida/", include("ponte.catalog.public_urls")),
     path("api/v1/", _api_urls()),
 ]
