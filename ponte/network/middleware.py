@@ -33,7 +33,7 @@ class SecondFactorRequiredMiddleware:
             and user.is_authenticated
             and not user.is_verified()
             and not request.path.startswith(settings.STATIC_URL)
-            and not request.path.startswith("/api/")
+            and not request.path.startswith(("/api/", "/guida/"))  # token API; public guide
         ):
             if self._allowed is None:
                 self._allowed = {reverse(name) for name in _ALLOWED_NAMES}
