@@ -5,6 +5,11 @@ account per role) so every screen has something true-to-life to show.
 Everything fictitious carries is_demo=True and "(demo)" in its name; accounts use the
 reserved `.invalid` top-level domain so no e-mail can ever reach a real person. Every
 record is keyed by a natural key (name, e-mail, title), so loading twice changes nothing.
+
+Plug-in point: apps above the network (the catalog, later cases) add their demo data through
+a `demo` module with `extend_demo() -> dict[str, int]` (found with `app_modules`, since the
+network may not import them). It runs after the network is loaded, in the same transaction,
+in INSTALLED_APPS order, and returns counts for the summary.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from django.utils.translation import gettext as _
 from ponte.accounts.models import User
 from ponte.audit.services import record_now
 from ponte.network.management.mappatura import load_mappatura
-from ponte.network.management.synthetic import vocabulary
+from ponte.network.management.synthetic import app_modules, vocabulary
 from ponte.network.management.territories import (
     DATA_DIR,
     Level,
@@ -322,11 +327,14 @@ def load_demo(*, password: str | None = None) -> DemoResult:
         builder.partner_network()
         accounts = builder.role_accounts()
         builder.pacts()
+        extra: dict[str, int] = {}
+        for plugin in app_modules("demo"):
+            extra.update(plugin.extend_demo())
         # One hash for every account: hashing ~50 times with Argon2 would take seconds.
         User.objects.filter(is_demo=True, email__endswith=f"@{EMAIL_DOMAIN}").update(
             password=make_password(password)
         )
-        counts = demo_counts()
+        counts = {**demo_counts(), **extra}
         record_now("demo.loaded", actor=None, data=counts)
     return DemoResult(
         password=password, accounts=accounts, team_accounts=builder.team_emails, counts=counts

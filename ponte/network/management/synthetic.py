@@ -2,21 +2,32 @@
 
 The same scale and seed give the same names, kinds, places and links: every random choice
 comes from one `random.Random(seed)`, consumed in a fixed order, over territories read
-in code order. Each model has one `make_*` step in `STEPS`; later modules (people, cases,
-referrals) add their own step at the end. Everything is is_demo=True, marked "fittizio",
-and recognised by its `source` / e-mail domain so a new run replaces the previous one.
+in code order. Each model has one `make_*` step in `STEPS`. Everything is is_demo=True, marked
+"fittizio", and recognised by its `source` / e-mail domain so a new run replaces the previous one.
+
+Plug-in point for the apps above the network (import-linter forbids importing them here):
+an app with a `synthetic` module (`ponte.catalog.synthetic`) is found through the app registry
+(`app_modules`) and may define
+- `SYNTHETIC_STEPS: list[Callable[[Context], None]]`, run after STEPS, in INSTALLED_APPS order;
+- `delete_previous() -> None`, run before the network's own, in reverse order (its rows point
+  at the network's: delete them first);
+- `expected_rows(scale_name: str) -> int`, for the progress bar.
 """
 
 from __future__ import annotations
 
 import datetime
+import importlib
+import importlib.util
 import json
 import random
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
+from types import ModuleType
 from typing import Any, TypeVar
 
+from django.apps import apps
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import models, transaction
 from tqdm import tqdm
@@ -364,6 +375,22 @@ STEPS: list[Callable[[Context], None]] = [
 ]
 
 
+def app_modules(name: str) -> list[ModuleType]:
+    """`ponte.<app>.<name>` for every other Ponte app that has one, in INSTALLED_APPS order.
+
+    The network's plug-in point (also used by `load_demo`): found at run time, so the network
+    never imports the apps that build on it.
+    """
+    modules = []
+    for config in apps.get_app_configs():
+        if not config.name.startswith("ponte.") or config.name == "ponte.network":
+            continue
+        dotted = f"{config.name}.{name}"
+        if importlib.util.find_spec(dotted) is not None:
+            modules.append(importlib.import_module(dotted))
+    return modules
+
+
 def expected_total(scale: Scale) -> int:
     """Rough row count for the progress bar (sites, members and signatories are estimates)."""
     return scale.organizations + scale.access_points * 3 + scale.users * 2 + scale.agreements * 6
@@ -381,16 +408,23 @@ def delete_previous() -> None:
 
 def generate(scale_name: str, seed: int, *, progress: bool = True) -> dict[str, int]:
     scale = SCALES[scale_name]
+    plugins = app_modules("synthetic")
+    total = expected_total(scale) + sum(
+        p.expected_rows(scale_name) for p in plugins if hasattr(p, "expected_rows")
+    )
     with (
         transaction.atomic(),
-        tqdm(total=expected_total(scale), unit="rows", disable=not progress) as bar,
+        tqdm(total=total, unit="rows", disable=not progress) as bar,
     ):
+        for plugin in reversed(plugins):
+            if hasattr(plugin, "delete_previous"):
+                plugin.delete_previous()
         delete_previous()
         # Not for security: a seeded, reproducible generator is the whole point.
         rng = random.Random(seed)  # noqa: S311
         ctx = Context(scale=scale, scale_name=scale_name, seed=seed, rng=rng, progress=bar)
         read_territories(ctx)
-        for step in STEPS:
+        for step in STEPS + [s for p in plugins for s in getattr(p, "SYNTHETIC_STEPS", [])]:
             bar.set_description(step.__name__.removeprefix("make_"))
             step(ctx)
         bar.total = bar.n

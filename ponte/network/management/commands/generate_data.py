@@ -12,9 +12,10 @@ from ponte.network.management.synthetic import SCALES, generate
 
 class Command(BaseCommand):
     help = (
-        "Generate a fictitious network (organisations, PUAs, sites, users, agreements) for "
-        "load tests. The same scale and seed always give the same data; a new run replaces "
-        "the records an earlier run generated."
+        "Generate a fictitious network (organisations, PUAs, sites, users, agreements), plus "
+        "what the apps built on it add (catalog services and opportunities), for load tests. "
+        "The same scale and seed always give the same data; a new run replaces the records "
+        "an earlier run generated."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -23,8 +24,9 @@ class Command(BaseCommand):
             choices=list(SCALES),
             default="small",
             help=(
-                "small: 1 region, 200 organisations; regional: 2,000 organisations; "
-                "national: 20 regions, 20,000 organisations."
+                "small: 1 region, 200 organisations, 300 services; regional: 2,000 "
+                "organisations, 10,000 services; national: 20 regions, 20,000 "
+                "organisations, 100,000 services."
             ),
         )
         parser.add_argument("--seed", type=int, default=1, help="Random seed.")

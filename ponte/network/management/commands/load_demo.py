@@ -23,8 +23,9 @@ def table(rows: list[list[str]]) -> list[str]:
 class Command(BaseCommand):
     help = (
         "Load Lombardy's territories, the real organisations of the 2021-2023 mapping and a "
-        "fictitious demo network with one account per role. Safe to run again: every run "
-        "sets and prints a new password for the demo accounts."
+        "fictitious demo network with one account per role, then what the apps built on the "
+        "network add (the mapping's services and a demo catalog). Safe to run again: every "
+        "run sets and prints a new password for the demo accounts."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
