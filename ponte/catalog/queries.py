@@ -76,13 +76,16 @@ def search_services(queryset: QuerySet[Service], filters: ServiceFilters) -> Que
         qs = qs.filter(open_without_permit=True)
     if filters.has_seats:
         today = timezone.localdate()
+        # Two IN lists rather than two EXISTS: PostgreSQL plans this as two hashed subplans,
+        # measured ~1.5x faster at 10,000 services (benchmarks/results/catalog_search.md).
+        open_seats = (
+            Opportunity.objects.filter(seats_available__gt=0, is_open=True)
+            .filter(Q(application_deadline__gte=today) | Q(application_deadline__isnull=True))
+            .values("service_id")
+        )
         qs = qs.filter(
-            Exists(ServiceCapacity.objects.filter(service=OuterRef("pk"), available__gt=0))
-            | Exists(
-                Opportunity.objects.filter(service=OuterRef("pk"), seats_available__gt=0)
-                .filter(is_open=True)
-                .filter(Q(application_deadline__gte=today) | Q(application_deadline__isnull=True))
-            )
+            Q(pk__in=ServiceCapacity.objects.filter(available__gt=0).values("service_id"))
+            | Q(pk__in=open_seats)
         )
     return qs
 
