@@ -3,12 +3,20 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
-from ponte.catalog.models import Opportunity, Service
+from ponte.catalog.models import (
+    Opportunity,
+    Phone,
+    RequiredDocument,
+    Schedule,
+    Service,
+    ServiceCapacity,
+)
 from ponte.catalog.queries import ServiceFilters
 from ponte.catalog.taxonomy import COMMON_LANGUAGES, Area, Presence, Stage
-from ponte.network.models import Territory
+from ponte.network.models import Territory, phone_validator
 
 LANGUAGE_CHOICES = [("", _("Any language")), *COMMON_LANGUAGES]
 
@@ -256,3 +264,81 @@ class GapFilterForm(forms.Form):
         empty_label=_("All provinces"),
         queryset=Territory.objects.filter(level=Territory.Level.PROVINCE).order_by("name"),
     )
+
+
+WEEKDAYS = {"MO", "TU", "WE", "TH", "FR", "SA", "SU"}
+
+
+class ScheduleForm(forms.ModelForm):
+    class Meta:
+        model = Schedule
+        fields = ["byday", "opens_at", "closes_at", "description"]
+        widgets = {
+            "opens_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "closes_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+        help_texts = {"byday": _("Days as MO,TU,WE,TH,FR,SA,SU; or describe it in words.")}
+
+    def clean_byday(self) -> str:
+        days = [d.strip().upper() for d in self.cleaned_data["byday"].split(",") if d.strip()]
+        unknown = [d for d in days if d not in WEEKDAYS]
+        if unknown:
+            raise forms.ValidationError(
+                _("Unknown day: %(days)s. Use MO, TU, WE, TH, FR, SA, SU."),
+                params={"days": ", ".join(unknown)},
+            )
+        return ",".join(days)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        opens, closes = cleaned.get("opens_at"), cleaned.get("closes_at")
+        if opens and closes and closes <= opens:
+            self.add_error("closes_at", _("Closing time must come after opening time."))
+        return cleaned
+
+
+class CapacityForm(forms.ModelForm):
+    class Meta:
+        model = ServiceCapacity
+        fields = ["unit", "available", "maximum"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        available, maximum = cleaned.get("available"), cleaned.get("maximum")
+        if available is not None and maximum is not None and available > maximum:
+            self.add_error("available", _("More seats available than seats in all."))
+        return cleaned
+
+
+class PhoneForm(forms.ModelForm):
+    number = forms.CharField(label=_("number"), max_length=40, validators=[phone_validator])
+
+    class Meta:
+        model = Phone
+        fields = ["number", "description"]
+
+
+def service_formsets(data: Any, instance: Service) -> dict[str, Any]:
+    """The parts of a service edited on the same page: all saved, or none (one request)."""
+    factories = {
+        "phones": inlineformset_factory(Service, Phone, form=PhoneForm, extra=1, can_delete=True),
+        "schedules": inlineformset_factory(
+            Service, Schedule, form=ScheduleForm, fk_name="service", extra=1, can_delete=True
+        ),
+        "documents": inlineformset_factory(
+            Service, RequiredDocument, fields=["document"], extra=1, can_delete=True
+        ),
+        "capacities": inlineformset_factory(
+            Service, ServiceCapacity, form=CapacityForm, extra=1, can_delete=True
+        ),
+    }
+    # A part absent from the submitted data (a client posting only the main fields) is left
+    # untouched rather than reported as a broken form.
+    return {
+        name: factory(  # type: ignore[call-arg]
+            data if data is not None and f"{name}-TOTAL_FORMS" in data else None,
+            instance=instance,
+            prefix=name,
+        )
+        for name, factory in factories.items()
+    }

@@ -23,6 +23,7 @@ from ponte.catalog.forms import (
     OpportunityForm,
     ServiceForm,
     ServiceSearchForm,
+    service_formsets,
 )
 from ponte.catalog.models import Opportunity, Service, ServiceCapacity
 from ponte.catalog.queries import gap_matrix, search_services
@@ -124,7 +125,9 @@ def service_edit(request: AuthedRequest, public_id: str | None = None) -> HttpRe
     if not choices.exists():
         raise PermissionDenied
     form = ServiceForm(request.POST or None, instance=service, organization_choices=choices)
-    if request.method == "POST" and form.is_valid():
+    parts = service_formsets(request.POST or None, service or Service())
+    parts_valid = all(part.is_valid() for part in parts.values() if part.is_bound)
+    if request.method == "POST" and form.is_valid() and parts_valid:
         try:
             saved = services.save_service(
                 form.save(commit=False),
@@ -146,6 +149,11 @@ def service_edit(request: AuthedRequest, public_id: str | None = None) -> HttpRe
         except ValidationError as error:
             form.add_error(None, error)
         else:
+            # One request transaction (ATOMIC_REQUESTS): parts save with the service or not at all.
+            for part in parts.values():
+                if part.is_bound:
+                    part.instance = saved
+                    part.save()
             messages.success(request, _("Service saved."))
             return redirect("catalog:service_detail", public_id=saved.public_id)
     return render(
@@ -153,6 +161,12 @@ def service_edit(request: AuthedRequest, public_id: str | None = None) -> HttpRe
         "catalog/service_form.html",
         {
             "form": form,
+            "parts": [
+                (_("Phones"), parts["phones"]),
+                (_("Opening hours"), parts["schedules"]),
+                (_("Documents required"), parts["documents"]),
+                (_("Seats (capacity)"), parts["capacities"]),
+            ],
             "title": _("Edit %(name)s") % {"name": service} if service else _("New service"),
             "cancel_href": reverse("catalog:service_detail", args=[public_id])
             if public_id

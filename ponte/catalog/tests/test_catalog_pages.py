@@ -313,3 +313,73 @@ def test_opportunities_list_and_validation(world: World) -> None:
         },
     )
     assert {"ends_on", "seats_available", "place"} <= set(bad.context["form"].errors)
+
+
+def _management(prefix: str, total: int, initial: int = 0) -> dict[str, str]:
+    return {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+
+
+def test_phones_hours_documents_and_seats_save_with_the_service(world: World) -> None:
+    client = verified_client(world.users["case_manager"])
+    base = {
+        "organization": world.own.pk,
+        "name": "Sportello con orari",
+        "status": "active",
+        "stage": "active",
+        "presence": "in_person",
+        "format": "individual",
+        "areas": [Area.LEGAL],
+        **_management("phones", 1),
+        "phones-0-number": "+39 02 1234567",
+        **_management("schedules", 1),
+        "schedules-0-byday": "mo,we",
+        "schedules-0-opens_at": "09:00",
+        "schedules-0-closes_at": "13:00",
+        **_management("documents", 1),
+        "documents-0-document": "Documento d'identità",
+        **_management("capacities", 1),
+        "capacities-0-unit": "posti",
+        "capacities-0-available": "2",
+        "capacities-0-maximum": "5",
+    }
+    response = client.post(reverse("catalog:service_create"), base)
+    assert response.status_code == 302
+    service = Service.objects.get(name="Sportello con orari")
+    assert [p.number for p in service.phones.all()] == ["+39 02 1234567"]
+    assert service.schedules.get().byday == "MO,WE"
+    assert service.capacities.get().available == 2
+    assert service.required_documents.count() == 1
+
+
+def test_a_bad_part_saves_nothing(world: World) -> None:
+    client = verified_client(world.users["case_manager"])
+    response = client.post(
+        reverse("catalog:service_create"),
+        {
+            "organization": world.own.pk,
+            "name": "Non salvato",
+            "status": "active",
+            "stage": "active",
+            "presence": "in_person",
+            "format": "individual",
+            "areas": [Area.LEGAL],
+            **_management("schedules", 1),
+            "schedules-0-byday": "XX",
+            "schedules-0-opens_at": "13:00",
+            "schedules-0-closes_at": "09:00",
+            **_management("capacities", 1),
+            "capacities-0-unit": "posti",
+            "capacities-0-available": "9",
+            "capacities-0-maximum": "5",
+        },
+    )
+    assert response.status_code == 200
+    schedule_errors = response.context["parts"][1][1].errors[0]
+    assert {"byday", "closes_at"} <= set(schedule_errors)
+    assert "available" in response.context["parts"][3][1].errors[0]
+    assert not Service.objects.filter(name="Non salvato").exists()
