@@ -13,6 +13,7 @@ api = NinjaAPI(
 )
 api.add_router("/", network_router)
 api.add_router("/hsds/", "ponte.catalog.api.router")
+api.add_router("/outreach/", "ponte.outreach.api.router")
 
 
 @api.exception_handler(Http404)

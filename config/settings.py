@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "ponte.accounts",
     "ponte.network",
     "ponte.catalog",
+    "ponte.outreach",
 ]
 
 MIDDLEWARE = [

@@ -30,6 +30,7 @@ urlpatterns = [
     path("accounts/", include("ponte.accounts.urls")),
     path("network/", include("ponte.network.urls")),
     path("catalog/", include("ponte.catalog.urls")),
+    path("outreach/", include("ponte.outreach.urls")),
     path(
         "i18n/setlang/",
         access_rule("public")(login_not_required(set_language)),

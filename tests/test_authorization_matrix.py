@@ -123,6 +123,35 @@ def _opportunity_of(w: World, t: str) -> Any:
     return OpportunityFactory(organization=org(w, t))
 
 
+def personal_data(persona: str, target: str) -> int:
+    """Outreach records: seen where the user may see personal data; invisible (404) elsewhere."""
+    return 200 if Cap.VIEW_PERSONAL_DATA in caps(persona, target) else 404
+
+
+def outreach_edit(persona: str, target: str) -> int:
+    if Cap.VIEW_PERSONAL_DATA not in caps(persona, target):
+        return 404
+    return 200 if Cap.RECORD_OUTREACH in caps(persona, target) else 403
+
+
+def outreach_dashboard(persona: str, target: str) -> int:
+    org = (PERSONAS[persona] or ("-",))[0]
+    mine = caps(persona, org)
+    return 200 if mine & {Cap.VIEW_PERSONAL_DATA, Cap.VIEW_AGGREGATES} else 403
+
+
+def _outing_of(w: World, t: str) -> Any:
+    from ponte.outreach.factories import OutingFactory
+
+    return OutingFactory(access_point=ap(w, t))
+
+
+def _place_of(w: World, t: str) -> Any:
+    from ponte.outreach.factories import PlaceFactory
+
+    return PlaceFactory(organization=org(w, t))
+
+
 def agreement_view(persona: str, target: str) -> int:
     return 200 if member_of(persona, AGREEMENT_ORGS[target]) else 404
 
@@ -387,6 +416,67 @@ ROUTES = [
     Route(
         "catalog:gap_export_xlsx", NONE, lambda w, t: _u("catalog:gap_export_xlsx"), network_member
     ),
+    Route(
+        "outreach:outing_list",
+        NONE,
+        lambda w, t: _u("outreach:outing_list"),
+        cap_anywhere(Cap.VIEW_PERSONAL_DATA),
+    ),
+    Route(
+        "outreach:outing_export",
+        NONE,
+        lambda w, t: _u("outreach:outing_export"),
+        cap_anywhere(Cap.VIEW_PERSONAL_DATA),
+    ),
+    Route(
+        "outreach:outing_detail",
+        AP2,
+        lambda w, t: _u("outreach:outing_detail", _outing_of(w, t).public_id),
+        personal_data,
+    ),
+    Route(
+        "outreach:contact_list",
+        NONE,
+        lambda w, t: _u("outreach:contact_list"),
+        cap_anywhere(Cap.VIEW_PERSONAL_DATA),
+    ),
+    Route(
+        "outreach:contact_export",
+        NONE,
+        lambda w, t: _u("outreach:contact_export"),
+        cap_anywhere(Cap.VIEW_PERSONAL_DATA),
+    ),
+    Route(
+        "outreach:place_list",
+        NONE,
+        lambda w, t: _u("outreach:place_list"),
+        cap_anywhere(Cap.VIEW_PERSONAL_DATA),
+    ),
+    Route(
+        "outreach:place_export",
+        NONE,
+        lambda w, t: _u("outreach:place_export"),
+        cap_anywhere(Cap.VIEW_PERSONAL_DATA),
+    ),
+    Route(
+        "outreach:place_create",
+        NONE,
+        lambda w, t: _u("outreach:place_create"),
+        cap_anywhere(Cap.RECORD_OUTREACH),
+    ),
+    Route(
+        "outreach:place_detail",
+        AP2,
+        lambda w, t: _u("outreach:place_detail", _place_of(w, t).public_id),
+        personal_data,
+    ),
+    Route(
+        "outreach:place_edit",
+        AP2,
+        lambda w, t: _u("outreach:place_edit", _place_of(w, t).public_id),
+        outreach_edit,
+    ),
+    Route("outreach:dashboard", NONE, lambda w, t: _u("outreach:dashboard"), outreach_dashboard),
     Route("accounts:profile", NONE, lambda w, t: _u("accounts:profile"), lambda p, t: 200),
     Route(
         "accounts:password_change",
@@ -410,6 +500,11 @@ COVERED_ELSEWHERE = {
     "set_language",
     "network:invitation_accept",  # the invitee's own answer: ponte/network/tests/test_pages.py
     "network:invitation_decline",
+    # The offline quick entry, its CSRF refresh and service worker: ponte/outreach/tests/
+    # test_offline_views.py (and tests/browser/test_outreach_offline.py).
+    "outreach:outreach_quick_entry",
+    "outreach:outreach_csrf",
+    "outreach:outreach_service_worker",
 }
 
 CASES = [
@@ -460,9 +555,12 @@ def test_matrix_covers_every_route() -> None:
         namespace = route.split("/", 1)[0]
         if namespace == "guida":
             continue  # the public guide: anonymous by design, tested in test_public_guide.py
-        ns = {"accounts": "accounts:", "network": "network:", "catalog": "catalog:"}.get(
-            namespace, ""
-        )
+        ns = {
+            "accounts": "accounts:",
+            "network": "network:",
+            "catalog": "catalog:",
+            "outreach": "outreach:",
+        }.get(namespace, "")
         names.add(f"{ns}{pattern.name}")
     covered = {r.name for r in ROUTES} | COVERED_ELSEWHERE
     assert names - covered == set(), f"routes missing from the matrix: {names - covered}"

@@ -258,6 +258,61 @@ CLASSIFICATION: dict[str, dict[str, list[str]]] = {
         ],
         "secret": ["token_hash"],
     },
+    # Outreach: anonymous contacts. Free text about a person is sensitive (encrypted); the
+    # aggregate tags are personal (read only through visible_to); places are internal.
+    "outreach.Place": {
+        "internal": [
+            *_ID,
+            "organization",
+            "kind",
+            "name",
+            "municipality",
+            "latitude",
+            "longitude",
+            "is_active",
+        ],
+        "sensitive": ["safety_notes", "best_times"],
+    },
+    "outreach.Outing": {
+        "internal": [
+            *_ID,
+            "access_point",
+            "date",
+            "start_time",
+            "end_time",
+            "method",
+            "place_note",
+            "synced_at",
+            "source",
+        ],
+        "staff_personal": ["created_by"],
+        "sensitive": ["logbook", "safety_incident"],
+    },
+    "outreach.OutingMaterial": {"internal": ["id", "outing", "kind", "language", "quantity"]},
+    "outreach.PeopleMet": {
+        "internal": ["id", "outing", "gender", "age_band", "nationality", "count"],
+    },
+    "outreach.Contact": {
+        "internal": [*_ID, "access_point", "outing", "channel", "synced_at", "source"],
+        "personal": [
+            "met_at",
+            "alias_key",
+            "gender",
+            "age_band",
+            "nationality",
+            "languages",
+            "sector",
+            "next_step",
+            "consent_recontact",
+            "case_ref",
+            "engaged_at",
+            "engagement_consent_at",
+        ],
+        "staff_personal": ["created_by"],
+        "sensitive": ["alias", "information_given", "safe_contact_note"],
+    },
+    "outreach.ContactNeed": {"personal": ["id", "contact", "area"]},
+    "outreach.ContactSignal": {"personal": ["id", "contact", "code"]},
 }
 
 

@@ -37,18 +37,25 @@ class Cap(StrEnum):
     VIEW_PERSONAL_DATA = "view_personal_data"  # any named person's data (later modules)
     VIEW_AGGREGATES = "view_aggregates"  # anonymous indicators only
     MANAGE_CATALOG = "manage_catalog"  # the organisation's services and opportunities
+    RECORD_OUTREACH = "record_outreach"  # outings, contacts and places of the PUA's street unit
 
 
 _ALL_OPERATORS = {Cap.VIEW_NETWORK, Cap.VIEW_PERSONAL_DATA}
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Cap]] = {
-    Role.OUTREACH_WORKER: frozenset(_ALL_OPERATORS),
-    Role.CASE_MANAGER: frozenset(_ALL_OPERATORS | {Cap.MANAGE_CATALOG}),
+    Role.OUTREACH_WORKER: frozenset(_ALL_OPERATORS | {Cap.RECORD_OUTREACH}),
+    Role.CASE_MANAGER: frozenset(_ALL_OPERATORS | {Cap.MANAGE_CATALOG, Cap.RECORD_OUTREACH}),
     Role.SPECIALIST: frozenset(_ALL_OPERATORS),
     Role.PARTNER_OPERATOR: frozenset(_ALL_OPERATORS | {Cap.MANAGE_CATALOG}),
     Role.COORDINATOR: frozenset(
         _ALL_OPERATORS
-        | {Cap.MANAGE_NETWORK, Cap.VIEW_AUDIT, Cap.VIEW_AGGREGATES, Cap.MANAGE_CATALOG}
+        | {
+            Cap.MANAGE_NETWORK,
+            Cap.VIEW_AUDIT,
+            Cap.VIEW_AGGREGATES,
+            Cap.MANAGE_CATALOG,
+            Cap.RECORD_OUTREACH,
+        }
     ),
     Role.ANALYST: frozenset({Cap.VIEW_NETWORK, Cap.VIEW_AGGREGATES}),
     Role.ORG_ADMIN: frozenset(
@@ -59,6 +66,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Cap]] = {
             Cap.MANAGE_API_TOKENS,
             Cap.VIEW_AUDIT,
             Cap.MANAGE_CATALOG,
+            Cap.RECORD_OUTREACH,
         }
     ),
 }
