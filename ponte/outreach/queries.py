@@ -6,8 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, TruncMonth
 
 from ponte.network.models import AccessPoint, TeamMember
 from ponte.network.roles import Cap, organizations_with_cap
@@ -46,6 +46,26 @@ def in_outing_team(user: Any, outing: Outing) -> bool:
     if outing.created_by_id == user.pk or outing.access_point_id in team_access_point_ids(user):
         return True
     return outing.team.filter(pk=user.pk).exists()
+
+
+def with_times_seen_before(qs: QuerySet[Contact]) -> QuerySet[Contact]:
+    """Annotate `seen_before`: earlier contacts of the same PUA with the same alias key.
+    One correlated subquery, so a list page stays at a fixed number of queries."""
+    earlier = (
+        Contact.objects.filter(
+            access_point=OuterRef("access_point"),
+            alias_key=OuterRef("alias_key"),
+            met_at__lt=OuterRef("met_at"),
+        )
+        .exclude(alias_key="")
+        .order_by()
+        .values("access_point")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return qs.annotate(
+        seen_before=Coalesce(Subquery(earlier, output_field=IntegerField()), Value(0))
+    )
 
 
 def sees_alias(user: Any, contact: Contact, team_aps: set[int]) -> bool:

@@ -154,7 +154,7 @@ def _contacts(request: AuthedRequest) -> tuple[ContactFilterForm, QuerySet[Conta
         .prefetch_related("needs", "signals")
         .order_by("-met_at", "pk")
     )
-    return form, form.apply(qs)
+    return form, queries.with_times_seen_before(form.apply(qs))
 
 
 @access_rule("member", "records of the organisations where the user sees personal data")
@@ -195,6 +195,7 @@ def contact_export(request: AuthedRequest) -> HttpResponse:
             c.next_step,
             "yes" if c.consent_recontact else "no",
             "yes" if bool(c.alias_key) else "no",
+            c.seen_before,  # type: ignore[attr-defined]
             "yes" if c.engaged_at else "no",
             "yes" if c.case_ref else "no",
         ]
@@ -218,6 +219,7 @@ def contact_export(request: AuthedRequest) -> HttpResponse:
         "next_step",
         "consent_recontact",
         "has_alias",
+        "seen_before",
         "engaged",
         "has_case",
     ]

@@ -158,3 +158,23 @@ def test_place_create_and_edit(world: World) -> None:
 def test_nav_link_is_shown(world: World) -> None:
     page = verified_client(world.users["analyst"]).get(reverse("home")).content.decode()
     assert reverse("outreach:outing_list") in page
+
+
+def test_contact_list_counts_earlier_meetings_of_the_same_alias(world: World) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    for days, alias in ((9, "Raj"), (5, " raj "), (1, "RAJ"), (2, "Omar"), (3, "")):
+        ContactFactory(
+            outing=OutingFactory(access_point=world.own_access_point),
+            alias=alias,
+            met_at=now - dt.timedelta(days=days),
+        )
+    client = verified_client(world.users["coordinator"])
+    page = client.get(reverse("outreach:contact_list"))
+    seen = [(c.met_at.date(), c.seen_before) for c, _visible in page.context["rows"]]
+    assert [n for _day, n in seen] == [2, 0, 0, 1, 0]
+    rows = _csv(client.get(reverse("outreach:contact_export")))
+    assert rows[0][16] == "seen_before" and [r[16] for r in rows[1:]] == ["2", "0", "0", "1", "0"]
