@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from ponte.accounts.http import AuthedRequest
-from ponte.catalog.taxonomy import Area
+from ponte.catalog.taxonomy import COMMON_LANGUAGES, Area
 from ponte.common.access import access_rule
 from ponte.network.models import AccessPoint, TeamMember
 from ponte.network.roles import Cap, has_cap_anywhere, organizations_with_cap
@@ -132,6 +132,7 @@ def quick_entry(request: AuthedRequest) -> HttpResponse:
         "next_steps": NextStep.choices,
         "material_kinds": MaterialKind.choices,
         "nationalities": NATIONALITIES,
+        "languages": COMMON_LANGUAGES[:10],
         "sync_url": SYNC_PATH,
         "options_url": OPTIONS_PATH,
         "csrf_url": CSRF_PATH,

@@ -25,6 +25,7 @@ PEOPLE = [
         "age": "25-34",
         "sector": "logistics",
         "signals": ["wages", "ilo_debt_bondage"],
+        "languages": ["pa", "en"],
     },
     {
         "alias": "",
@@ -32,8 +33,16 @@ PEOPLE = [
         "age": "18-24",
         "sector": "agriculture",
         "signals": ["working_time"],
+        "languages": [],
     },
-    {"alias": "Gru", "gender": "male", "age": "35-49", "sector": "construction", "signals": []},
+    {
+        "alias": "Gru",
+        "gender": "male",
+        "age": "35-49",
+        "sector": "construction",
+        "signals": [],
+        "languages": ["ar"],
+    },
 ]
 
 
@@ -103,6 +112,8 @@ def test_offline_outing_with_three_contacts_is_synced_exactly_once(
         toggle(page, "#person-form", "gender", person["gender"])
         toggle(page, "#person-form", "age_band", person["age"])
         page.locator("#p-nationality").select_option("IN")
+        for language in person["languages"]:
+            toggle(page, "#person-form", "languages", language)
         toggle(page, "#person-form", "sector", person["sector"])
         for signal in person["signals"]:
             if signal.startswith("ilo_"):  # the ILO indicators are one tap further
@@ -119,8 +130,19 @@ def test_offline_outing_with_three_contacts_is_synced_exactly_once(
         expect(page.locator("#queue-count")).to_have_text(italian("{n} to send", number + 1))
 
     # People counted only, materials, logbook: then the outing ends and waits to be sent.
-    page.locator("#c-female").fill("2")
-    page.locator("#c-male").fill("5")
+    # Two groups: 2 women 18-24 from Morocco; 5 men 25-34 typed as "other" (Sudan).
+    page.locator("#g1-count").fill("2")
+    page.locator("#g1-gender").select_option("female")
+    page.locator("#g1-age_band").select_option("18-24")
+    page.locator("#g1-nationality").select_option("MA")
+    page.locator("#add-people-row").click()
+    expect(page.locator("#g2-count")).to_be_focused()
+    page.locator("#g2-count").fill("5")
+    page.locator("#g2-gender").select_option("male")
+    page.locator("#g2-age_band").select_option("25-34")
+    page.locator("#g2-nationality").select_option("other")
+    page.locator("#g2-nationality_other").fill("sd")
+    assert blocking_violations(page) == []
     page.locator("#m-leaflet").fill("7")
     page.locator("#e-logbook").fill("Uscita fittizia: molte persone in attesa del turno.")
     page.screenshot(path=str(screenshot_dir / "outreach-3-end.png"), full_page=True)
@@ -148,6 +170,15 @@ def test_offline_outing_with_three_contacts_is_synced_exactly_once(
     assert set(str(u) for u in Contact.objects.values_list("public_id", flat=True)) == contact_ids
     outing = Outing.objects.get()
     assert outing.contacts.count() == 3
+    assert sorted(outing.people_met.values_list("gender", "age_band", "nationality", "count")) == [
+        ("female", "18-24", "MA", 2),
+        ("male", "25-34", "SD", 5),
+    ]
+    assert sorted(sorted(c.language_list()) for c in outing.contacts.all()) == [
+        [],
+        ["ar"],
+        ["en", "pa"],
+    ]
     assert page.evaluate("PonteQueue.all()") == []
 
     # The same entries sent twice more: straight to the API, and back through the queue.
@@ -199,3 +230,32 @@ def test_signing_out_with_unsent_entries_asks_first(kit: Any, network: Any) -> N
     assert messages and "1" in messages[0]
     assert page.url.endswith(QUICK_PATH)  # still signed in, still here
     expect(page.locator("#queue-count")).to_have_text(italian("{n} to send", 1))
+
+    # Any other page asks too: it counts the queue without the quick-entry script.
+    page.goto(kit.url("/"))
+    page.once("dialog", dismiss)
+    page.get_by_role("button", name=italian("Sign out")).click()
+    page.wait_for_timeout(300)
+    assert len(messages) == 2 and "1" in messages[1]
+    assert page.url == kit.url("/")
+    # Accepted: the form is sent and the user is signed out.
+    page.once("dialog", lambda dialog: dialog.accept())
+    with page.expect_navigation():
+        page.get_by_role("button", name=italian("Sign out")).click()
+    expect(page.get_by_role("button", name=italian("Sign out"))).to_have_count(0)
+
+
+@pytest.mark.browser
+def test_signing_out_with_no_queue_does_not_create_it(kit: Any, network: Any) -> None:
+    context = kit.context(network.users["outreach_worker"], viewport=PHONE)
+    context.route("**/favicon.ico", lambda route: route.fulfill(status=404, body=""))
+    page = kit.tab(context).page
+    page.goto(kit.url("/"))
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    with page.expect_navigation():
+        page.get_by_role("button", name=italian("Sign out")).click()
+    expect(page.get_by_role("button", name=italian("Sign out"))).to_have_count(0)
+    assert dialogs == []
+    names = page.evaluate("indexedDB.databases().then(list => list.map(db => db.name))")
+    assert "ponte-outreach" not in names

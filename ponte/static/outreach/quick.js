@@ -165,7 +165,7 @@
       gender: radio(form, "gender") || "unknown",
       age_band: radio(form, "age_band") || "unknown",
       nationality: nationality,
-      languages: [],
+      languages: checked(form, "languages"),
       sector: radio(form, "sector"),
       needs: checked(form, "needs"),
       signals: checked(form, "signals"),
@@ -183,15 +183,49 @@
     $("add-person").focus();
   });
 
+  // People counted only: one row per group (how many, gender, age band, nationality).
+  let peopleRows = 0;
+  function addPeopleRow() {
+    const row = $("people-row-template").content.firstElementChild.cloneNode(true);
+    peopleRows += 1;
+    row.querySelectorAll("[data-field]").forEach(function (input) {
+      input.id = "g" + peopleRows + "-" + input.getAttribute("data-field");
+      input.name = input.id;
+    });
+    row.querySelectorAll("label[data-for]").forEach(function (label) {
+      label.htmlFor = "g" + peopleRows + "-" + label.getAttribute("data-for");
+    });
+    $("people-rows").appendChild(row);
+    return row;
+  }
+  function resetPeopleRows() {
+    $("people-rows").replaceChildren();
+    addPeopleRow();
+  }
+  $("people-rows").addEventListener("change", function (event) {
+    const select = event.target;
+    if (select.getAttribute("data-field") !== "nationality") { return; }
+    const other = select.closest(".people-row").querySelector("[data-other]");
+    other.hidden = select.value !== "other";
+    if (select.value === "other") { other.querySelector("input").focus(); }
+  });
+  $("add-people-row").addEventListener("click", function () {
+    addPeopleRow().querySelector("input").focus();
+  });
+
   $("end-form").addEventListener("submit", async function (event) {
     event.preventDefault();
     const form = event.target;
     const outing = await openOuting();
     if (!outing) { await render(); return; }
     const people = [];
-    form.querySelectorAll("input[name^='count_']").forEach(function (input) {
-      const count = intValue(input);
-      if (count) { people.push({ gender: input.name.slice(6), age_band: "unknown", nationality: "", count: count }); }
+    $("people-rows").querySelectorAll(".people-row").forEach(function (row) {
+      const field = function (name) { return row.querySelector("[data-field='" + name + "']"); };
+      const count = intValue(field("count"));
+      if (!count) { return; }
+      let nationality = field("nationality").value;
+      if (nationality === "other") { nationality = field("nationality_other").value.trim().toUpperCase(); }
+      people.push({ gender: field("gender").value, age_band: field("age_band").value, nationality: nationality, count: count });
     });
     const language = $("m-language").value;
     const materials = [];
@@ -207,6 +241,7 @@
     outing.state = "ready";
     await Q.put(outing);
     form.reset();
+    resetPeopleRows();
     $("outing-form").reset();
     $("o-start").value = nowTime();
     await render();
@@ -299,22 +334,9 @@
   window.addEventListener("online", function () { showNetwork(); render().then(sync); });
   window.addEventListener("offline", function () { showNetwork(); render(); });
 
-  // --- signing out on a shared phone ------------------------------------------------------------
-  document.querySelectorAll("form[action$='/accounts/logout/']").forEach(function (form) {
-    form.addEventListener("submit", function (event) {
-      if (pending > 0 && !window.confirm(msg("logout", pending))) {
-        event.preventDefault();
-        return;
-      }
-      // The cached copy of the page names the user: forget it.
-      if (navigator.serviceWorker && navigator.serviceWorker.controller) {
-        navigator.serviceWorker.controller.postMessage({ type: "forget" });
-      }
-    });
-  });
-
   // --- start ----------------------------------------------------------------------------------
   document.querySelectorAll("fieldset.js-enable").forEach(function (f) { f.disabled = false; });
+  resetPeopleRows();
   showNetwork();
   // Keep the options fresh in the worker's cache while there is a connection: after the
   // queue is sent, one request at a time on a weak signal.
