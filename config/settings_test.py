@@ -19,6 +19,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE"}
+    # A file, not the shared in-memory database: the live server used by the browser tests
+    # answers several requests at once, and in-memory SQLite fails them with "table is
+    # locked" instead of waiting. (pytest-django adds a suffix per xdist worker.)
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 30}
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-ponte.sqlite3")}  # noqa: F405
 AXES_ENABLED = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 (WhiteNoise warns when it is missing)
