@@ -74,3 +74,30 @@ def test_outreach_pages_pass_axe(kit: Any, network: Any, size: str, screenshot_d
             path=str(screenshot_dir / f"outreach-{slug}-{size}.png"), full_page=True
         )
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.browser
+def test_a_place_takes_its_position_from_the_phone(kit: Any, network: Any) -> None:
+    """Coordinates are never required; when the worker asks, the phone fills them in."""
+    from ponte.outreach.models import Place
+
+    context = kit.context(
+        network.users["outreach_worker"],
+        viewport=VIEWPORTS["phone"],
+        permissions=["geolocation"],
+        geolocation={"latitude": 45.698264, "longitude": 9.677270},
+    )
+    page = kit.tab(context).page
+    page.goto(kit.url(reverse("outreach:place_create")))
+    page.select_option("#id_organization", index=1)
+    page.select_option("#id_kind", index=1)
+    page.fill("#id_name", "Piazzale dei furgoni (fittizio)")
+    page.get_by_role("button", name="Usa la mia posizione").click()
+    page.wait_for_function("document.querySelector('#id_latitude').value !== ''")
+    assert page.input_value("#id_latitude") == "45.69826"
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").first.click()
+    errors = page.locator(".field-error, #form-errors").all_inner_texts()
+    assert not errors, errors
+    place = Place.objects.get(name="Piazzale dei furgoni (fittizio)")
+    assert (float(place.latitude), float(place.longitude)) == (45.69826, 9.67727)

@@ -31,6 +31,23 @@ document.addEventListener("DOMContentLoaded", function () {
   // Submit the language form as soon as a language is picked.
   var lang = document.getElementById("lang-select");
   if (lang) { lang.addEventListener("change", function () { lang.form.submit(); }); }
+  // Places: fill latitude and longitude from the phone, only when the worker asks (5 decimals,
+  // about a metre: the precision the model keeps).
+  document.querySelectorAll("[data-fill-position]").forEach(function (button) {
+    if (!("geolocation" in navigator)) { return; }
+    var wrapper = button.closest(".use-position");
+    var status = wrapper.querySelector(".position-status");
+    wrapper.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.geolocation.getCurrentPosition(function (position) {
+        document.querySelector(button.dataset.lat).value = position.coords.latitude.toFixed(5);
+        document.querySelector(button.dataset.lon).value = position.coords.longitude.toFixed(5);
+        status.textContent = "";
+      }, function () {
+        status.textContent = button.dataset.failed;
+      }, { enableHighAccuracy: false, timeout: 10000, maximumAge: 60000 });
+    });
+  });
 });
 
 // How many outreach entries wait in this browser; 0 when there is no queue (or on any error).
