@@ -19,22 +19,15 @@ from ponte.common.access import access_rule
 from ponte.common.views import paginate, querystring_without_page, render_list
 from ponte.network import services
 from ponte.network.forms import AgreementFilterForm, AgreementForm, SignatoryForm
-from ponte.network.models import Agreement, Organization, Signatory
-from ponte.network.roles import Cap, has_cap, has_cap_anywhere, organizations_with_cap
+from ponte.network.models import Agreement, Signatory
+from ponte.network.queries import organizations_acting_with
+from ponte.network.roles import Cap, has_cap, has_cap_anywhere
 
 
 def _get_agreement(request: AuthedRequest, public_id: str) -> Agreement:
     return get_object_or_404(
         Agreement.objects.visible_to(request.user).select_related("promoter", "territory"),
         public_id=public_id,
-    )
-
-
-def _promoter_choices(request: AuthedRequest):  # type: ignore[no-untyped-def]
-    if request.user.is_platform_admin:
-        return Organization.objects.all()
-    return Organization.objects.filter(
-        pk__in=organizations_with_cap(request.user, Cap.MANAGE_NETWORK)
     )
 
 
@@ -91,7 +84,7 @@ def agreement_edit(request: AuthedRequest, public_id: str | None = None) -> Http
     agreement = _get_agreement(request, public_id) if public_id else None
     if agreement is not None and not has_cap(request.user, agreement.promoter, Cap.MANAGE_NETWORK):
         raise PermissionDenied
-    choices = _promoter_choices(request)
+    choices = organizations_acting_with(request.user, Cap.MANAGE_NETWORK)
     if not choices.exists():
         raise PermissionDenied
     form = AgreementForm(

@@ -15,15 +15,8 @@ from ponte.common.views import paginate, querystring_without_page, render_list
 from ponte.network import services
 from ponte.network.forms import OrganizationFilterForm, OrganizationForm
 from ponte.network.models import Organization, Territory, can_steward
-from ponte.network.roles import Cap, has_cap_anywhere, organizations_with_cap
-
-
-def _steward_choices(request: AuthedRequest):  # type: ignore[no-untyped-def]
-    if request.user.is_platform_admin:
-        return Organization.objects.all()
-    return Organization.objects.filter(
-        pk__in=organizations_with_cap(request.user, Cap.MANAGE_NETWORK)
-    )
+from ponte.network.queries import organizations_acting_with
+from ponte.network.roles import Cap, has_cap_anywhere
 
 
 @access_rule("member", "directory visible to every signed-in operator")
@@ -87,7 +80,7 @@ def _visible_agreements(request: AuthedRequest):  # type: ignore[no-untyped-def]
 @access_rule("capability", Cap.MANAGE_NETWORK)
 @require_http_methods(["GET", "POST"])
 def organization_create(request: AuthedRequest) -> HttpResponse:
-    choices = _steward_choices(request)
+    choices = organizations_acting_with(request.user, Cap.MANAGE_NETWORK)
     if not choices.exists():
         raise PermissionDenied
     form = OrganizationForm(request.POST or None, steward_choices=choices)
