@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "ponte.network",
     "ponte.catalog",
     "ponte.outreach",
+    "ponte.people",
+    "ponte.cases",
 ]
 
 MIDDLEWARE = [

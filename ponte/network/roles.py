@@ -38,14 +38,29 @@ class Cap(StrEnum):
     VIEW_AGGREGATES = "view_aggregates"  # anonymous indicators only
     MANAGE_CATALOG = "manage_catalog"  # the organisation's services and opportunities
     RECORD_OUTREACH = "record_outreach"  # outings, contacts and places of the PUA's street unit
+    VIEW_CASES = "view_cases"  # the PUA's people and case files
+    MANAGE_CASES = "manage_cases"  # open, assess, plan, move between phases, close
+    CONTRIBUTE_TO_CASES = "contribute_to_cases"  # notes, activities, follow-ups on visible cases
+    MANAGE_PERSON_RIGHTS = "manage_person_rights"  # access exports, erasure, legal hold, retention
+    EXPORT_PSEUDONYMOUS = "export_pseudonymous"  # HTCDS-named case rows without identities
 
 
 _ALL_OPERATORS = {Cap.VIEW_NETWORK, Cap.VIEW_PERSONAL_DATA}
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Cap]] = {
     Role.OUTREACH_WORKER: frozenset(_ALL_OPERATORS | {Cap.RECORD_OUTREACH}),
-    Role.CASE_MANAGER: frozenset(_ALL_OPERATORS | {Cap.MANAGE_CATALOG, Cap.RECORD_OUTREACH}),
-    Role.SPECIALIST: frozenset(_ALL_OPERATORS),
+    Role.CASE_MANAGER: frozenset(
+        _ALL_OPERATORS
+        | {
+            Cap.MANAGE_CATALOG,
+            Cap.RECORD_OUTREACH,
+            Cap.VIEW_CASES,
+            Cap.MANAGE_CASES,
+            Cap.CONTRIBUTE_TO_CASES,
+        }
+    ),
+    # Legal advisers, psychologists, mediators: they read the file and add their part.
+    Role.SPECIALIST: frozenset(_ALL_OPERATORS | {Cap.VIEW_CASES, Cap.CONTRIBUTE_TO_CASES}),
     Role.PARTNER_OPERATOR: frozenset(_ALL_OPERATORS | {Cap.MANAGE_CATALOG}),
     Role.COORDINATOR: frozenset(
         _ALL_OPERATORS
@@ -55,9 +70,15 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Cap]] = {
             Cap.VIEW_AGGREGATES,
             Cap.MANAGE_CATALOG,
             Cap.RECORD_OUTREACH,
+            Cap.VIEW_CASES,
+            Cap.MANAGE_CASES,
+            Cap.CONTRIBUTE_TO_CASES,
+            Cap.MANAGE_PERSON_RIGHTS,
+            Cap.EXPORT_PSEUDONYMOUS,
         }
     ),
-    Role.ANALYST: frozenset({Cap.VIEW_NETWORK, Cap.VIEW_AGGREGATES}),
+    # Never a name: aggregates, and pseudonymous rows for authorised evaluation.
+    Role.ANALYST: frozenset({Cap.VIEW_NETWORK, Cap.VIEW_AGGREGATES, Cap.EXPORT_PSEUDONYMOUS}),
     Role.ORG_ADMIN: frozenset(
         _ALL_OPERATORS
         | {
