@@ -44,6 +44,6 @@ def add_bases(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0001_initial")]
+    dependencies = [("cases", "0002_initial")]
 
     operations = [migrations.RunPython(add_bases, migrations.RunPython.noop)]
