@@ -1,0 +1,1 @@
+"""Writes of the cases app, by part of the path: core, assessment, plan, work, rights."""
