@@ -16,7 +16,7 @@ skip_or_fail() {
 ensure_system_packages() {
   # Chromium for the browser tests; Noto fonts for PDFs in Arabic, Urdu, Punjabi, Bengali.
   local missing=()
-  for pkg in chromium fonts-noto-core; do
+  for pkg in chromium fonts-noto-core fonts-noto-extra libpango-1.0-0 libpangoft2-1.0-0; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
   done
   if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+
+from ponte.cases.sections import SECTIONS
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def case_sections(context: dict[str, Any], case: Any) -> list[dict[str, Any]]:
+    """The section links of a case, marking the current one for aria-current."""
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    current = f"{match.namespace}:{match.url_name}" if match else ""
+    links = []
+    for name, label in SECTIONS:
+        try:
+            href = reverse(name, args=[case.public_id])
+        except NoReverseMatch:
+            continue
+        links.append({"href": href, "label": label, "current": name == current})
+    return links
