@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from ponte.audit.services import record
 from ponte.cases.models import (
+    PHASE_ORDER,
     Case,
     CaseEvent,
     CaseNeed,
@@ -244,9 +245,9 @@ def change_phase(
                 % {"from": current.get_phase_display(), "to": Phase(to).label}
             )
         going_back = (
-            to in Phase.values
-            and current.phase not in (Phase.SUSPENDED, Phase.CLOSED)
-            and _rank(to) < _rank(current.phase)
+            to in PHASE_ORDER
+            and current.phase in PHASE_ORDER
+            and PHASE_ORDER.index(Phase(to)) < PHASE_ORDER.index(Phase(current.phase))
         )
         if (going_back or to == Phase.SUSPENDED) and not reason.strip():
             raise ValidationError({"reason": _("Say why: the team will read it in the timeline.")})
@@ -271,12 +272,6 @@ def change_phase(
         )
         _audit("cases.phase_changed", current, actor, {"from": before, "to": to})
     return current
-
-
-def _rank(phase: str) -> int:
-    order = [Phase.CONTACT, Phase.ENGAGEMENT, Phase.ANALYSIS, Phase.PLAN]
-    order += [Phase.IMPLEMENTATION, Phase.FOLLOW_UP, Phase.CLOSED]
-    return order.index(Phase(phase))
 
 
 # ---- details ------------------------------------------------------------------------------------
