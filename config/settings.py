@@ -281,6 +281,8 @@ LANGUAGES = [
     ("es", _("Spanish")),
 ]
 PONTE_OPERATOR_LANGUAGES = ["it", "en"]
+# Closed cases are anonymised this many years after closing (retention_run), unless on legal hold.
+PONTE_RETENTION_YEARS = int(os.environ.get("PONTE_RETENTION_YEARS", "5"))
 PONTE_QUICK_EXIT_URL = os.environ.get("PONTE_QUICK_EXIT_URL", "https://www.google.it/")
 LOCALE_PATHS = [BASE_DIR / "ponte" / "locale"]
 USE_I18N = True

@@ -24,3 +24,16 @@ def case_sections(context: dict[str, Any], case: Any) -> list[dict[str, Any]]:
             continue
         links.append({"href": href, "label": label, "current": name == current})
     return links
+
+
+@register.simple_tag(takes_context=True)
+def case_access(context: dict[str, Any]) -> dict[str, bool]:
+    """What the main menu offers: the caseload to case workers, people also to partners."""
+    from ponte.network.roles import Cap, has_cap_anywhere
+
+    user = context.get("user")
+    return {
+        "cases": has_cap_anywhere(user, Cap.VIEW_CASES),
+        "people": has_cap_anywhere(user, Cap.VIEW_CASES)
+        or has_cap_anywhere(user, Cap.VIEW_PERSONAL_DATA),
+    }
