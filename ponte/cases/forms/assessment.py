@@ -15,7 +15,7 @@ from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
 from ponte.cases import indicators
-from ponte.cases.indicators import DIMENSIONS, Framework, Indicator
+from ponte.cases.indicators import DIMENSIONS, Framework, Grade, Indicator
 from ponte.cases.models import (
     DecidedBy,
     FirstListening,
@@ -113,6 +113,10 @@ class IndicatorRow:
     source: forms.BoundField
     date: forms.BoundField
     note: forms.BoundField
+
+    @property
+    def grade_label(self) -> Any:
+        return Grade(self.indicator.grade).label if self.indicator.grade else ""
 
 
 @dataclass

@@ -207,6 +207,8 @@ def record_assessment(
     require_case(actor, case, Cap.CONTRIBUTE_TO_CASES)
     _not_future(assessed_on, "assessed_on")
     _check_observations(observations, assessed_on)
+    # In the stored order (Observation.Meta.ordering), so the snapshot reads like the rows.
+    observations = sorted(observations, key=lambda o: (o.framework, o.code))
     screening = indicators.screen((o.framework, o.code) for o in observations)
     with transaction.atomic():
         current = locked_case(case, expected_version)

@@ -34,8 +34,10 @@ from ponte.cases.forms.assessment import (
 from ponte.cases.models import Assessment, Case, FirstListening, SkillsProfile
 from ponte.cases.services import assessment as services
 from ponte.cases.services.core import audit_case_read, can
+from ponte.catalog.taxonomy import LANGUAGE_NAMES, Area
 from ponte.common.access import access_rule
 from ponte.network.roles import Cap
+from ponte.outreach.codes import Sector
 
 
 def _case(request: AuthedRequest, public_id: Any) -> Case:
@@ -73,11 +75,21 @@ def listening_list(request: AuthedRequest, public_id: Any) -> HttpResponse:
     case = _case(request, public_id)
     audit_case_read(case, actor=request.user, section="listening")
     sheets = case.listenings.select_related("recorded_by").order_by("-held_on", "-created_at")
+    needs, rights = dict(Area.choices), dict(services.RightsInfo.choices)
+    rows = [
+        {
+            "sheet": s,
+            "needs": [needs.get(c, c) for c in services.split_codes(s.immediate_needs)],
+            "rights": [rights.get(c, c) for c in services.split_codes(s.rights_information)],
+            "language": LANGUAGE_NAMES.get(s.language, s.language),
+        }
+        for s in sheets
+    ]
     return _page(
         request,
         "listening_list.html",
         case,
-        sheets=sheets,
+        sheets=rows,
         can_write=can(request.user, case, Cap.CONTRIBUTE_TO_CASES),
     )
 
@@ -365,13 +377,19 @@ def skills(request: AuthedRequest, public_id: Any) -> HttpResponse:
     case = _case(request, public_id)
     audit_case_read(case, actor=request.user, section="skills")
     profile = _profile(case)
+    sectors = dict(Sector.choices)
     return _page(
         request,
         "skills.html",
         case,
         profile=profile,
-        experiences=profile.experiences.all() if profile else [],
-        languages=profile.languages.order_by("language") if profile else [],
+        experiences=[
+            (e, sectors.get(e.sector, "")) for e in (profile.experiences.all() if profile else [])
+        ],
+        languages=[
+            (s, LANGUAGE_NAMES.get(s.language, s.language))
+            for s in (profile.languages.order_by("language") if profile else [])
+        ],
         can_write=can(request.user, case, Cap.CONTRIBUTE_TO_CASES),
     )
 
