@@ -26,6 +26,7 @@ from ponte.catalog.forms import (
     service_formsets,
 )
 from ponte.catalog.models import Opportunity, Service, ServiceCapacity
+from ponte.catalog.needs_registry import collect_needs
 from ponte.catalog.queries import gap_matrix, search_services
 from ponte.catalog.taxonomy import LANGUAGE_NAMES, Stage
 from ponte.common.access import access_rule
@@ -254,7 +255,8 @@ def _gap(request: AuthedRequest) -> tuple[GapFilterForm, Any]:
     _require_network(request)
     form = GapFilterForm(request.GET or None)
     within = form.cleaned_data["within"] if form.is_valid() else None
-    return form, gap_matrix(Service.objects.visible_to(request.user), within=within)
+    needs = collect_needs(within=within)  # anonymous counts from the cases app, if installed
+    return form, gap_matrix(Service.objects.visible_to(request.user), within=within, needs=needs)
 
 
 @access_rule("member", "aggregate counts of the catalog, no personal data")
