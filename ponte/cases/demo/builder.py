@@ -14,7 +14,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from ponte.accounts.models import User
-from ponte.cases.models import Case, CaseEvent, Phase, Source
+from ponte.cases.models import Case, CaseEvent, FollowUp, Phase, Source
 from ponte.cases.services import assessment, core, plan, work
 from ponte.catalog.models import Service
 from ponte.network.demo import DEMO_SOURCE, EMAIL_DOMAIN
@@ -224,13 +224,13 @@ class DemoBuilder:
 
     def agree_plan(self, days: int, goals: list[plan.GoalInput], areas: list[str]) -> None:
         """Draft and agree the plan, with one demo catalog service of the province per area."""
-        province = self.access_point.lead_organization.territory_id
+        province = self.access_point.lead_organization.territory
         found = []
         for area in areas:
             service = (
                 Service.objects.filter(
                     organization__is_demo=True,
-                    organization__territory_id=province,
+                    organization__territory=province,
                     topics__area=area,
                 )
                 .order_by("name")
@@ -308,21 +308,26 @@ class DemoBuilder:
             if status == "planned":
                 continue
             days = (self.today - row.due_on).days
-            answers = None
+            answers: dict[str, int | None] | None = None
             if score:
                 answers = {"trust": min(5, score + 1), "wellbeing_general": score}
                 answers |= {"wellbeing_work": score, "wellbeing_safety": min(5, score + 1)}
-            self.on(
-                days,
-                lambda row=row, status=status, answers=answers: work.record_follow_up(
-                    row,
-                    actor=self.actor,
-                    status=status,
-                    done_on=row.due_on if status == "done" else None,
-                    channel="in_person" if status == "done" else "",
-                    answers=answers,
-                ),
+            self.on(days, self._record(row, status, answers))
+
+    def _record(
+        self, row: FollowUp, status: str, answers: dict[str, int | None] | None
+    ) -> Callable[[], work.FollowUpResult]:
+        def call() -> work.FollowUpResult:
+            return work.record_follow_up(
+                row,
+                actor=self.actor,
+                status=status,
+                done_on=row.due_on if status == "done" else None,
+                channel="in_person" if status == "done" else "",
+                answers=answers,
             )
+
+        return call
 
     def outcome(self, days: int, kind: str, data: dict[str, Any]) -> None:
         self.on(

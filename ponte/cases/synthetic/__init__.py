@@ -38,7 +38,7 @@ from ponte.cases.models import (
     Vulnerability,
     WorkSituation,
 )
-from ponte.cases.synthetic import sections
+from ponte.cases.synthetic import pools, sections
 from ponte.catalog.taxonomy import Area
 from ponte.network.management.synthetic import SOURCE_PREFIX, Context, save_all
 from ponte.network.roles import Role
@@ -61,9 +61,9 @@ PHASES = [
     (P.CLOSED, 18),
     (P.SUSPENDED, 5),
 ]
-FORWARD = [P.CONTACT, P.ENGAGEMENT, P.ANALYSIS, P.PLAN, P.IMPLEMENTATION, P.FOLLOW_UP]
+FORWARD: list[str] = [P.CONTACT, P.ENGAGEMENT, P.ANALYSIS, P.PLAN, P.IMPLEMENTATION, P.FOLLOW_UP]
 # Days spent before moving into a phase (min, max).
-DAYS_TO = {
+DAYS_TO: dict[str, tuple[int, int]] = {
     P.ENGAGEMENT: (3, 30),
     P.ANALYSIS: (5, 40),
     P.PLAN: (10, 60),
@@ -106,7 +106,7 @@ SITUATIONS = [
     (WorkSituation.EXPLOITATION, 22),
     (WorkSituation.SEVERE_EXPLOITATION, 8),
 ]
-LOGIC = {
+LOGIC: dict[str, str] = {
     WorkSituation.UNEMPLOYED_AT_RISK: InterventionLogic.PREVENTION,
     WorkSituation.GREY_WORK: InterventionLogic.BUFFERING,
     WorkSituation.UNDECLARED_WORK: InterventionLogic.BUFFERING,
@@ -140,6 +140,7 @@ class Story:
     person: Person
     manager_id: int | None
     steps: list[tuple[str, str, dt.date]] = field(default_factory=list)  # from, to, day
+    needs: list[str] = field(default_factory=list)  # areas
 
     def entered(self, phase: str) -> dt.date | None:
         """The first day the case entered `phase` (None if it never did)."""
@@ -175,7 +176,7 @@ def expected_rows(scale_name: str) -> int:
 def delete_previous() -> None:
     """The previous run's cases (their parts cascade); the people go in people.synthetic."""
     cases = Case.objects.filter(source_label__startswith=SOURCE_PREFIX)
-    sections.delete_protected(cases)
+    pools.delete_protected(cases)
     cases.delete()
 
 
@@ -217,7 +218,9 @@ def _story(
 ) -> Story:
     rng = ctx.rng
     target = people.weighted(rng, PHASES)
-    start = P.CONTACT if target == P.CONTACT or (contact and rng.random() < 0.4) else P.ENGAGEMENT
+    start: str = (
+        P.CONTACT if target == P.CONTACT or (contact and rng.random() < 0.4) else P.ENGAGEMENT
+    )
     moves, outcome, reason = _draw_path(rng, target, start)
     start = moves[0][0] if moves else target
     durations = []
@@ -262,7 +265,7 @@ def _story(
         story.steps.append((before, after, day))
     last_from, last_to, last_day = story.steps[-1]
     case.phase = last_to
-    case.phase_since = sections.at(last_day, len(story.steps))
+    case.phase_since = pools.at(last_day, len(story.steps))
     if last_to == P.SUSPENDED:
         case.phase_before_suspension = last_from
     if last_to == P.CLOSED:
@@ -289,7 +292,7 @@ def _events(story: Story, staff: Staff) -> list[CaseEvent]:
         rows.append(
             CaseEvent(
                 case=story.case,
-                at=sections.at(day, position),
+                at=pools.at(day, position),
                 actor_id=story.manager_id,
                 actor_label=label,
                 kind=kind,
@@ -326,7 +329,7 @@ def _slots(ctx: Context) -> list[tuple[Any, dict[str, Any] | None]]:
     for row in engaged.values(
         "pk", "access_point_id", "case_ref", "engaged_at", "gender", "nationality", "languages"
     ):
-        contacts.setdefault(row["access_point_id"], []).append(row)
+        contacts.setdefault(row["access_point_id"], []).append(dict(row))
     weights = [rng.uniform(0.4, 1.6) for _ in access_points]
     total = PEOPLE[ctx.scale_name]
     slots: list[tuple[Any, dict[str, Any] | None]] = []
@@ -339,7 +342,7 @@ def _slots(ctx: Context) -> list[tuple[Any, dict[str, Any] | None]]:
 
 def make_cases(ctx: Context) -> None:
     rng, today, staff = ctx.rng, timezone.localdate(), Staff.of(ctx)
-    pools = sections.Pools.of(ctx)
+    pool = pools.Pools.of(ctx)
     slots = _slots(ctx)
     for start in range(0, len(slots), BATCH_PEOPLE):
         stories = []
@@ -368,13 +371,15 @@ def make_cases(ctx: Context) -> None:
         events, needs, vulnerabilities = [], [], []
         for story in stories:
             events += _events(story, staff)
-            needs += _needs(rng, story, today)
+            story_needs = _needs(rng, story, today)
+            story.needs = [n.area for n in story_needs]
+            needs += story_needs
             codes = sorted(set(rng.sample(VULNERABILITIES, rng.choice([0, 1, 1, 2, 2, 3]))))
             vulnerabilities += [CaseVulnerability(case=story.case, code=c) for c in codes]
         save_all(ctx, CaseEvent, events, "case events")
         save_all(ctx, CaseNeed, needs, "case needs")
         save_all(ctx, CaseVulnerability, vulnerabilities, "case vulnerabilities")
-        sections.make_sections(ctx, stories, staff, pools, today)
+        sections.make_sections(ctx, stories, staff, pool, today)
 
 
 SYNTHETIC_STEPS = [make_cases]
