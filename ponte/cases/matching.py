@@ -181,10 +181,8 @@ def _score_service(service: Service, p: Profile) -> Suggestion:
     )
     _service_place(s, list(service.territories.all()), p)
     capacities = list(service.capacities.all())
-    free = sum(c.available for c in capacities) + sum(
-        o.seats_available or 0
-        for o in service.open_seats  # type: ignore[attr-defined]
-    )
+    open_seats: list[Opportunity] = service.open_seats  # type: ignore[attr-defined]
+    free = sum(c.available for c in capacities) + sum(o.seats_available or 0 for o in open_seats)
     if free:
         s.fit(1, _("%(n)s places free now") % {"n": free})
     elif capacities:
@@ -344,6 +342,6 @@ def _hours(s: Suggestion, opp: Opportunity, p: Profile) -> None:
             _("Check the hours against the person's: %(hours)s")
             % {"hours": p.skills.available_hours},
         )
-    if not p.skills.has_transport and opp.municipality is not None:
-        if opp.municipality.ambito_id not in p.ambiti:
-            s.concern(1, _("No own transport"))
+    place = opp.municipality
+    if not p.skills.has_transport and place is not None and place.ambito_id not in p.ambiti:
+        s.concern(1, _("No own transport"))

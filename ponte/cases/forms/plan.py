@@ -202,12 +202,12 @@ def collect(
         text = (f.cleaned_data.get("text") or "").strip()
         if not text:
             continue
-        goal = by_number.get(f.cleaned_data.get("goal"))
-        if goal is None:
+        owner_goal = by_number.get(f.cleaned_data.get("goal") or 0)
+        if owner_goal is None:
             f.add_error("goal", _("This goal is empty: write the goal first."))
             ok = False
             continue
-        goal.actions.append(
+        owner_goal.actions.append(
             ActionInput(
                 text=text,
                 owner=f.cleaned_data["owner"],

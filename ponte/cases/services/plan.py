@@ -416,11 +416,10 @@ def _row_for(service: Service | None, opportunity: Opportunity | None) -> PlanSe
             when=when,
             where_how=opportunity.municipality.name if opportunity.municipality else "",
         )
-    assert service is not None
     return PlanService(
         service=service,
         description="",
-        contact=(service.email or "")[:200],
+        contact=((service.email if service else "") or "")[:200],
     )
 
 

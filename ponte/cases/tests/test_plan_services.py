@@ -89,7 +89,9 @@ def test_draft_agree_revise_keeps_revision_one_unchanged(world: Any, case: Case)
     assert [g.text for g in first.goals.all()] == ["Obiettivo fittizio 0"]
     assert first.goals.get().actions.count() == 2
 
-    kinds = list(CaseEvent.objects.filter(case=case, kind=EventKind.PLAN).values_list("kind", flat=True))
+    kinds = list(
+        CaseEvent.objects.filter(case=case, kind=EventKind.PLAN).values_list("kind", flat=True)
+    )
     assert len(kinds) == 5
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {"cases.plan_saved", "cases.plan_agreed", "cases.plan_revised"} <= actions
@@ -128,7 +130,9 @@ def test_agreed_plan_cannot_be_edited(world: Any, case: Case) -> None:
     ("day", "field"),
     [(None, "agreed_on"), (datetime.timedelta(days=1), "agreed_on")],
 )
-def test_agree_date_required_and_not_in_future(world: Any, case: Case, day: Any, field: str) -> None:
+def test_agree_date_required_and_not_in_future(
+    world: Any, case: Case, day: Any, field: str
+) -> None:
     cm = world.users["case_manager"]
     draft(case, cm)
     agreed_on = TODAY() + day if day else None
@@ -156,8 +160,12 @@ def test_revise_needs_an_agreed_plan(world: Any, case: Case) -> None:
         svc.revise_plan(case, actor=cm)
 
 
-@pytest.mark.parametrize("role", ["specialist", "analyst", "outreach_worker", "coordinator@foreign"])
-def test_only_case_managers_and_coordinators_write_the_plan(world: Any, case: Case, role: str) -> None:
+@pytest.mark.parametrize(
+    "role", ["specialist", "analyst", "outreach_worker", "coordinator@foreign"]
+)
+def test_only_case_managers_and_coordinators_write_the_plan(
+    world: Any, case: Case, role: str
+) -> None:
     with pytest.raises(PermissionDenied):
         draft(case, world.users[role])
     assert not Plan.objects.exists()

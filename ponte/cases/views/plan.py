@@ -36,7 +36,7 @@ from ponte.network.roles import Cap
 RTL_LANGUAGES = {"ar", "ur", "fa", "he"}
 
 # The owner of an action as the person reads it on their own copy.
-PRINT_OWNER = {
+PRINT_OWNER: dict[str, Any] = {
     PlanAction.Owner.PERSON: gettext_lazy("You"),
     PlanAction.Owner.CASE_MANAGER: gettext_lazy("Your case manager"),
     PlanAction.Owner.TEAM: gettext_lazy("The team"),
@@ -131,7 +131,7 @@ def _edit_forms(
     service_set = plan_forms.ServiceFormSet(
         data, initial=services, prefix="services", form_kwargs={"services": catalog}
     )
-    for form in service_set.forms + [service_set.empty_form]:
+    for form in [*service_set.forms, service_set.empty_form]:
         form.fields["service"].choices = choices  # type: ignore[attr-defined]
     goal_set = plan_forms.GoalFormSet(data, initial=goals, prefix="goals")
     goal_count = min(plan_forms.MAX_GOALS, len(goals) + plan_forms.EXTRA_GOALS)
@@ -286,7 +286,7 @@ def _print_context(case: Case, found: Plan, lang: str) -> dict[str, Any]:
     services = [
         {
             "name": s.description
-            or names.get(s.service_id)
+            or names.get(s.service_id or 0)
             or (s.service.name if s.service else ""),
             "where_how": s.where_how,
             "when": s.when,
