@@ -19,7 +19,6 @@ from ponte.cases.indicators import DIMENSIONS, Framework, Grade, Indicator
 from ponte.cases.models import (
     DecidedBy,
     FirstListening,
-    IscedLevel,
     LanguageSkill,
     ObservationSource,
     SafetyAssessment,
@@ -186,7 +185,7 @@ class AssessmentForm(VersionMixin):
         return out
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data: dict[str, Any] = super().clean() or self.cleaned_data
         assessed_on: datetime.date | None = data.get("assessed_on")
         observations = []
         for ind in indicators.ALL_INDICATORS:
@@ -249,10 +248,6 @@ class SkillsProfileForm(VersionMixin, forms.ModelForm):
             "competences": forms.Textarea(attrs={"rows": 4}),
             "other_constraints": forms.Textarea(attrs={"rows": 3}),
         }
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["education"].choices = IscedLevel.choices
 
 
 class ExperienceForm(forms.Form):
