@@ -229,7 +229,9 @@ def _story(
         durations.append(rng.randint(low, high))
     tail = rng.randrange(0, 150)
     if contact is not None:
-        opened = contact["engaged_at"].date() if contact["engaged_at"] else today
+        engaged = contact["engaged_at"]
+        # The street unit may date the engagement a week after the meeting: never after today.
+        opened = min(timezone.localtime(engaged).date(), today) if engaged else today
         available = max(0, (today - opened).days)
         total = sum(durations)
         if total > available:  # an engaged contact is recent: the story is squeezed to fit

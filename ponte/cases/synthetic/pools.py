@@ -148,7 +148,7 @@ class Pools:
 
 def at(day: dt.date, position: int) -> dt.datetime:
     """A working-hours time on `day`, later for later events of the same case."""
-    moment = dt.datetime.combine(day, dt.time(9 + position % 8, (position * 7) % 60))
+    moment = dt.datetime.combine(day, dt.time(8 + min(position, 11), (position * 7) % 60))
     return timezone.make_aware(moment)
 
 
