@@ -26,6 +26,7 @@ OUTSIDERS = (
     "org_admin",
     "partner_operator@partner",
     "coordinator@foreign",
+    "org_admin@foreign",
     "no_membership",
 )
 POSITIVE = [
@@ -100,6 +101,22 @@ def test_matrix_every_page(world: Any, client_for: Any, filled: Any) -> None:
         client = client_for(world.users[persona])
         for name, url in [*urls.items(), ("decide", decide)]:
             assert client.get(url).status_code == 404, (persona, name)
+
+
+def test_a_foreign_case_is_seen_by_its_own_organisation(world: Any, client_for: Any) -> None:
+    case = CaseFactory(access_point=world.foreign_access_point)
+    url = reverse("cases:assessment_list", args=[case.public_id])
+    assert client_for(world.users["coordinator@foreign"]).get(url).status_code == 200
+    assert client_for(world.users["case_manager"]).get(url).status_code == 404
+
+
+def test_anonymous_goes_to_login(world: Any, filled: Any) -> None:
+    from django.test import Client
+
+    case = filled[0]
+    response = Client().get(reverse("cases:assessment_list", args=[case.public_id]))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
 
 
 def test_reads_are_audited(world: Any, client_for: Any, filled: Any) -> None:
