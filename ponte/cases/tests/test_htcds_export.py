@@ -6,9 +6,9 @@ import csv
 import io
 import re
 import zipfile
-from xml.etree import ElementTree
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 from django.urls import reverse
@@ -67,7 +67,10 @@ def test_rows_have_no_names_free_text_or_exact_dates(world: Any, client_for: Any
     assert row["prs_Gender"] == "Feminine"
     assert row["prs_Citizenship"] == "IN"
     assert row["vic_TraffickingStatus"] == "PossibleVictimOfTrafficking"
-    assert row["vic_TraffickingStatusDecisionMakingOrg"] in ("NGO", "NonPoliceGovernmentalOrganization")
+    assert row["vic_TraffickingStatusDecisionMakingOrg"] in (
+        "NGO",
+        "NonPoliceGovernmentalOrganization",
+    )
     assert row["vic_TypeOfExploitation"] == "ForcedLabour"
     # The sector where the person was met (agriculture), not the later job (trade).
     assert row["vic_ForcedLabourIndustry"] == "A_AgricultureForestryAndFishing"

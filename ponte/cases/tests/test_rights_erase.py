@@ -51,7 +51,7 @@ def test_anonymise_blanks_identities_and_texts_and_keeps_codes(world: Any) -> No
     assert SECRET["given"] not in _raw_dump()
     # The coded facts stay for the counts.
     assert Case.objects.get(pk=case.pk).phase == case.phase
-    assert CaseNeed.objects.filter(case=case, area="housing").exists()
+    assert CaseNeed.objects.filter(case=case, area="housing_emergency").exists()
     assert Observation.objects.filter(assessment__case=case, code="debt_bondage").exists()
     assert Outcome.objects.get(case=case).kind == "job"
     assert person.birth_year == 1995 and person.gender == "female"

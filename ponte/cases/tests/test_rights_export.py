@@ -87,7 +87,7 @@ def make_full_case(access_point: Any, **case_kwargs: Any) -> Case:
     )
     CaseEvent.objects.create(case=case, at=timezone.now(), kind="opened", reason=SECRET["reason"])
     CaseVulnerability.objects.create(case=case, code="isolation")
-    CaseNeed.objects.create(case=case, area="housing", recorded_on=today)
+    CaseNeed.objects.create(case=case, area="housing_emergency", recorded_on=today)
     FirstListening.objects.create(case=case, held_on=today, narrative=SECRET["narrative"])
     CaseNote.objects.create(case=case, body=SECRET["note"])
     assessment = Assessment.objects.create(
