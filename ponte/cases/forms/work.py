@@ -26,7 +26,27 @@ from ponte.cases.services.work import Amounts
 from ponte.outreach.codes import Sector
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-_MONEY = {"min_value": 0, "max_digits": 9, "decimal_places": 2}
+
+
+def money(label: Any) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label, required=False, min_value=0, max_digits=9, decimal_places=2
+    )
+
+
+class AssessmentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(
+            _("%(date)s (average %(avg)s)")
+            % {"date": f"{obj.assessed_on:%d/%m/%Y}", "avg": obj.average}
+        )
+
+
+class LegalBasisChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return legal_basis_label(obj)
+
+
 SCALE = [(str(n), str(n)) for n in range(1, 6)]
 
 
@@ -83,12 +103,8 @@ class _Lines(VersionForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for _code, label, planned, spent in LINE_FIELDS:
-            self.fields[planned] = forms.DecimalField(
-                label=_("%(line)s: planned (€)") % {"line": label}, required=False, **_MONEY
-            )
-            self.fields[spent] = forms.DecimalField(
-                label=_("%(line)s: spent (€)") % {"line": label}, required=False, **_MONEY
-            )
+            self.fields[planned] = money(_("%(line)s: planned (€)") % {"line": label})
+            self.fields[spent] = money(_("%(line)s: spent (€)") % {"line": label})
 
     def line_amounts(self) -> dict[str, Amounts]:
         data = self.cleaned_data
@@ -109,14 +125,14 @@ class _Lines(VersionForm):
 
 class SupportForm(_Lines):
     kind = forms.ChoiceField(label=_("Measure"), choices=SupportKind.choices)
-    autonomy_assessment = forms.ModelChoiceField(
+    autonomy_assessment = AssessmentChoiceField(
         label=_("Autonomy assessment"), queryset=AutonomyAssessment.objects.none()
     )
     granted_on = forms.DateField(label=_("Granted on"), widget=_DATE, initial=_today)
     starts_on = forms.DateField(label=_("From"), widget=_DATE, required=False)
     ends_on = forms.DateField(label=_("To"), widget=_DATE, required=False)
-    planned_amount = forms.DecimalField(label=_("Planned (€)"), required=False, **_MONEY)
-    spent_amount = forms.DecimalField(label=_("Spent (€)"), required=False, **_MONEY)
+    planned_amount = money(_("Planned (€)"))
+    spent_amount = money(_("Spent (€)"))
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -127,21 +143,14 @@ class SupportForm(_Lines):
         if not isinstance(field, forms.ModelChoiceField):  # pragma: no cover - for mypy
             raise TypeError
         field.queryset = assessments
-        field.label_from_instance = lambda a: (
-            _("%(date)s (average %(avg)s)")
-            % {
-                "date": f"{a.assessed_on:%d/%m/%Y}",
-                "avg": a.average,
-            }
-        )
         first = assessments.first()
         if first is not None:
             field.initial = first.pk
 
 
 class SpendForm(_Lines):
-    planned_amount = forms.DecimalField(label=_("Planned (€)"), required=False, **_MONEY)
-    spent_amount = forms.DecimalField(label=_("Spent (€)"), required=False, **_MONEY)
+    planned_amount = money(_("Planned (€)"))
+    spent_amount = money(_("Spent (€)"))
 
 
 class ScheduleForm(forms.Form):
@@ -209,9 +218,9 @@ class OutcomeForm(VersionForm):
     )
     # Labour dispute
     dispute_settled = forms.BooleanField(label=_("Settled"), required=False)
-    amount_recovered = forms.DecimalField(label=_("Amount recovered (€)"), required=False, **_MONEY)
+    amount_recovered = money(_("Amount recovered (€)"))
     # Permit or protection
-    legal_basis = forms.ModelChoiceField(
+    legal_basis = LegalBasisChoiceField(
         label=_("Legal basis"), queryset=LegalBasis.objects.none(), required=False
     )
     description = forms.CharField(label=_("What"), required=False, max_length=300)
@@ -229,7 +238,6 @@ class OutcomeForm(VersionForm):
         if not isinstance(field, forms.ModelChoiceField):  # pragma: no cover - for mypy
             raise TypeError
         field.queryset = legal_bases
-        field.label_from_instance = legal_basis_label
 
     def group(self, name: str) -> list[forms.BoundField]:
         return [self[f] for f in self.GROUPS[name]]

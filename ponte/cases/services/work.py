@@ -315,15 +315,15 @@ def record_follow_up(
     one at its cadence, so the person is never forgotten."""
     case = follow_up.case
     require_case(actor, case, Cap.CONTRIBUTE_TO_CASES)
-    answers = {k: v for k, v in (answers or {}).items() if v is not None}
+    given: dict[str, int] = {k: v for k, v in (answers or {}).items() if v is not None}
     if status not in (FollowUp.Status.DONE, FollowUp.Status.MISSED):
         raise ValidationError({"status": _("Say whether the follow-up was done or missed.")})
     if status == FollowUp.Status.DONE and done_on is None:
         raise ValidationError({"done_on": _("Give the date of the follow-up.")})
     _not_future(done_on, "done_on")
-    if status == FollowUp.Status.MISSED and answers:
+    if status == FollowUp.Status.MISSED and given:
         raise ValidationError(_("A missed follow-up has no answers from the person."))
-    for name, value in answers.items():
+    for name, value in given.items():
         if name not in ANSWERS or not 1 <= value <= 5:
             raise ValidationError({name: _("Choose a value from 1 to 5.")})
     with transaction.atomic():
@@ -338,7 +338,7 @@ def record_follow_up(
         row.done_by = actor
         row.after_closure = row.after_closure or current.is_closed
         for name in ANSWERS:
-            setattr(row, name, answers.get(name))
+            setattr(row, name, given.get(name))
         row.full_clean(exclude=["case", "done_by"])
         row.save()
         result = FollowUpResult(row)
