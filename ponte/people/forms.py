@@ -57,7 +57,10 @@ class PersonFilterForm(forms.Form):
 
     def __init__(self, *args: Any, organizations: QuerySet[Organization], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = organizations  # type: ignore[attr-defined]
+        if len(organizations) < 2:
+            del self.fields["organization"]  # nothing to choose between
+        else:
+            self.fields["organization"].queryset = organizations  # type: ignore[attr-defined]
 
     def value(self, name: str) -> Any:
         return self.cleaned_data.get(name) if self.is_valid() else None

@@ -182,3 +182,22 @@ def test_sharing_with_another_organisation_does_not_open_the_person_to_the_partn
     url = reverse("people:person_detail", args=[person.public_id])
     assert verified_client(world.users["partner_operator@partner"]).get(url).status_code == 404
     assert verified_client(world.users["coordinator@foreign"]).get(url).status_code == 200
+
+
+def test_htmx_search_returns_only_the_results(world: Any) -> None:
+    person = own_person(world, given_name="Fatima", family_name="Benali")
+    client = verified_client(world.users["case_manager"])
+    response = client.get(reverse("people:person_list"), {"q": "Fathima"}, HTTP_HX_REQUEST="true")
+    text = response.content.decode()
+    assert person.reference in text
+    assert '<div id="results"' in text
+    assert "<h1>" not in text
+
+
+def test_filter_by_registering_organisation(world: Any) -> None:
+    ours = own_person(world)
+    theirs = PersonFactory(organization=world.foreign)
+    client = verified_client(world.users["platform_admin"])
+    text = client.get(reverse("people:person_list"), {"organization": world.foreign.pk})
+    assert theirs.reference in text.content.decode()
+    assert ours.reference not in text.content.decode()
