@@ -90,6 +90,16 @@ def _record_needs(case: Case, areas: Iterable[str], on: datetime.date) -> list[s
     return added
 
 
+def _written(
+    case: Case, actor: Any, kind: str, action: str, data: dict[str, Any], summary: str = ""
+) -> None:
+    """The tail of every write: timeline line, audit record, and the case's version moved so
+    other open forms of the case are refused. Inside the write's transaction."""
+    add_event(case, kind=kind, actor=actor, summary=summary)
+    _audit(action, case, actor, data)
+    bump_version(case)
+
+
 # ---- first listening ----------------------------------------------------------------------------
 
 LISTENING_FIELDS = ("held_on", "narrative", "language", "mediator_present")
@@ -120,14 +130,13 @@ def record_first_listening(
         current = locked_case(case, expected_version)
         listening = FirstListening.objects.create(case=current, recorded_by=actor, **values)
         added = _record_needs(current, split_codes(values["immediate_needs"]), values["held_on"])
-        add_event(current, kind=EventKind.LISTENING, actor=actor)
-        _audit(
-            "cases.listening_recorded",
+        _written(
             current,
             actor,
+            EventKind.LISTENING,
+            "cases.listening_recorded",
             {"listening": str(listening.public_id), "needs_added": added},
         )
-        bump_version(current)
     case.version = current.version
     return listening
 
@@ -156,14 +165,14 @@ def update_first_listening(
         listening.save()
         # Needs dropped from the sheet stay on the case: they may have come from elsewhere.
         added = _record_needs(current, split_codes(values["immediate_needs"]), values["held_on"])
-        add_event(current, kind=EventKind.LISTENING, actor=actor, summary=_("sheet changed"))
-        _audit(
-            "cases.listening_updated",
+        _written(
             current,
             actor,
+            EventKind.LISTENING,
+            "cases.listening_updated",
             {"listening": str(listening.public_id), "fields": changed, "needs_added": added},
+            summary=_("sheet changed"),
         )
-        bump_version(current)
     case.version = current.version
     return listening
 
@@ -236,18 +245,18 @@ def record_assessment(
             "count": len(observations),
             "outcome": outcome,
         }
-        add_event(current, kind=EventKind.ASSESSMENT, actor=actor, summary=summary)
-        _audit(
-            "cases.assessment_recorded",
+        _written(
             current,
             actor,
+            EventKind.ASSESSMENT,
+            "cases.assessment_recorded",
             {
                 "assessment": str(assessment.public_id),
                 "observations": len(observations),
                 "screening_positive": screening.possible_victim,
             },
+            summary=summary,
         )
-        bump_version(current)
     case.version = current.version
     return assessment
 
@@ -264,14 +273,14 @@ def update_assessment_notes(
             return assessment
         assessment.notes = notes
         assessment.save(update_fields=["notes", "updated_at"])
-        add_event(current, kind=EventKind.ASSESSMENT, actor=actor, summary=_("notes changed"))
-        _audit(
-            "cases.assessment_notes_updated",
+        _written(
             current,
             actor,
+            EventKind.ASSESSMENT,
+            "cases.assessment_notes_updated",
             {"assessment": str(assessment.public_id)},
+            summary=_("notes changed"),
         )
-        bump_version(current)
     case.version = current.version
     return assessment
 
@@ -312,39 +321,36 @@ def record_decision(
         assessment.decided_by_user = actor
         assessment.decided_at = timezone.now()
         assessment.save()
-        add_event(
-            current,
-            kind=EventKind.DECISION,
-            actor=actor,
-            summary=str(TraffickingStatus(status).label),
-        )
-        _audit(
-            "cases.trafficking_status_decided",
+        _written(
             current,
             actor,
+            EventKind.DECISION,
+            "cases.trafficking_status_decided",
             {
                 "assessment": str(assessment.public_id),
                 "status": status,
                 "decided_by": decided_by,
             },
+            summary=str(TraffickingStatus(status).label),
         )
-        bump_version(current)
     case.version = current.version
     return assessment
 
 
 # ---- safety -------------------------------------------------------------------------------------
 
-SAFETY_FIELDS = (
-    "assessed_on",
-    "threats",
-    "debt",
-    "fear_of_retaliation",
-    "documents_held_by",
-    "phone_controlled",
-    "risk",
-    "details",
-    "safety_measures",
+SAFETY_FIELDS = tuple(
+    [
+        "assessed_on",
+        "threats",
+        "debt",
+        "fear_of_retaliation",
+        "documents_held_by",
+        "phone_controlled",
+        "risk",
+        "details",
+        "safety_measures",
+    ]
 )
 
 
@@ -364,31 +370,33 @@ def record_safety_assessment(
         safety.full_clean(exclude=["case", "assessed_by"])
         safety.save()
         summary = _("risk: %(risk)s") % {"risk": safety.get_risk_display()}
-        add_event(current, kind=EventKind.SAFETY, actor=actor, summary=summary)
-        _audit(
-            "cases.safety_recorded",
+        _written(
             current,
             actor,
+            EventKind.SAFETY,
+            "cases.safety_recorded",
             {"safety": str(safety.public_id), "risk": safety.risk},
+            summary=summary,
         )
-        bump_version(current)
     case.version = current.version
     return safety
 
 
 # ---- skills -------------------------------------------------------------------------------------
 
-PROFILE_FIELDS = (
-    "competences",
-    "education",
-    "certifications",
-    "driving_licence",
-    "wish",
-    "available_hours",
-    "has_transport",
-    "places",
-    "childcare_constraints",
-    "other_constraints",
+PROFILE_FIELDS = tuple(
+    [
+        "competences",
+        "education",
+        "certifications",
+        "driving_licence",
+        "wish",
+        "available_hours",
+        "has_transport",
+        "places",
+        "childcare_constraints",
+        "other_constraints",
+    ]
 )
 EXPERIENCE_DEFAULTS: dict[str, Any] = {
     "what": "",
@@ -453,13 +461,12 @@ def save_skills_profile(
             )
         if not changed and not created:
             return profile
-        add_event(current, kind=EventKind.SKILLS, actor=actor)
-        _audit(
-            "cases.skills_saved",
+        _written(
             current,
             actor,
+            EventKind.SKILLS,
+            "cases.skills_saved",
             {"created": created, "fields": sorted(changed)},
         )
-        bump_version(current)
     case.version = current.version
     return profile
