@@ -79,10 +79,11 @@ def _check_consistency() -> None:
     share = assessments.filter(screening_positive=True).count() / assessments.count()
     assert 0.05 <= share <= 0.25, share
     # Engaged outreach contacts with a case reference are the cases' source contacts.
-    linked = Contact.objects.filter(case_ref__isnull=False)
-    assert linked.exists()
-    for contact in linked:
-        assert Case.objects.get(public_id=contact.case_ref).source_contact_id == contact.pk
+    linked = dict(Contact.objects.filter(case_ref__isnull=False).values_list("case_ref", "pk"))
+    assert linked
+    from_contacts = cases.filter(source_contact__isnull=False)
+    by_case = dict(from_contacts.values_list("public_id", "source_contact"))
+    assert by_case == linked
 
 
 def test_generator_is_deterministic_consistent_and_replaced(db) -> None:  # type: ignore[no-untyped-def]
