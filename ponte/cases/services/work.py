@@ -1,4 +1,5 @@
-"""The plan in action: activities, direct support, follow-ups, outcomes and notes.
+"""The plan in action: activities, direct support and follow-ups (outcomes and notes are in
+services/work_outcomes.py).
 
 Each function: capability check → rule check → one transaction with the change, the case's
 new version, the timeline event (codes and labels only: personal text stays in the encrypted
@@ -14,7 +15,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,18 +24,13 @@ from ponte.cases.models import (
     AutonomyAssessment,
     BudgetLine,
     Case,
-    CaseNote,
     EventKind,
     FollowUp,
-    LegalBasis,
-    Outcome,
-    OutcomeKind,
     SupportKind,
     SupportMeasure,
 )
 from ponte.cases.services.core import add_event, bump_version, locked_case, require_case
 from ponte.network.roles import Cap
-from ponte.outreach.codes import Sector
 
 MAX_MINUTES = 24 * 60
 AUTONOMY_DIMENSIONS = ("autonomy", "decisions", "territory", "social_network", "initiative")
@@ -43,7 +38,7 @@ WELLBEING_ITEMS = ("wellbeing_general", "wellbeing_work", "wellbeing_housing", "
 ANSWERS = ("trust", *WELLBEING_ITEMS)
 
 
-def _audit(action: str, case: Case, actor: Any, data: dict[str, Any]) -> None:
+def audit_work(action: str, case: Case, actor: Any, data: dict[str, Any]) -> None:
     record(
         action,
         actor=actor,
@@ -53,12 +48,12 @@ def _audit(action: str, case: Case, actor: Any, data: dict[str, Any]) -> None:
     )
 
 
-def _not_future(day: datetime.date | None, name: str) -> None:
+def not_future(day: datetime.date | None, name: str) -> None:
     if day is not None and day > timezone.localdate():
         raise ValidationError({name: _("The date cannot be in the future.")})
 
 
-def _changed(case: Case, current: Case, *, kind: str, actor: Any, summary: str) -> None:
+def record_change(case: Case, current: Case, *, kind: str, actor: Any, summary: str) -> None:
     """Move the version (so other open forms of the case are refused) and tell the timeline."""
     bump_version(current)
     case.version = current.version
@@ -79,7 +74,7 @@ def record_activity(
     expected_version: int | None = None,
 ) -> Activity:
     require_case(actor, case, Cap.CONTRIBUTE_TO_CASES)
-    _not_future(done_on, "done_on")
+    not_future(done_on, "done_on")
     if minutes is not None and not 0 < minutes <= MAX_MINUTES:
         raise ValidationError({"minutes": _("Give the time in minutes, at most one day.")})
     with transaction.atomic():
@@ -89,8 +84,10 @@ def record_activity(
         )
         activity.full_clean(exclude=["case", "done_by"])
         activity.save()
-        _changed(case, current, kind=EventKind.ACTIVITY, actor=actor, summary=kind)
-        _audit("cases.activity_recorded", current, actor, {"activity": activity.pk, "kind": kind})
+        record_change(case, current, kind=EventKind.ACTIVITY, actor=actor, summary=kind)
+        audit_work(
+            "cases.activity_recorded", current, actor, {"activity": activity.pk, "kind": kind}
+        )
     return activity
 
 
@@ -106,7 +103,7 @@ def record_autonomy(
     expected_version: int | None = None,
 ) -> AutonomyAssessment:
     require_case(actor, case, Cap.MANAGE_CASES)
-    _not_future(assessed_on, "assessed_on")
+    not_future(assessed_on, "assessed_on")
     for name in AUTONOMY_DIMENSIONS:
         value = scores.get(name)
         if value is None or not 1 <= value <= 5:
@@ -119,8 +116,8 @@ def record_autonomy(
             assessed_by=actor,
             **{name: scores[name] for name in AUTONOMY_DIMENSIONS},
         )
-        _changed(case, current, kind=EventKind.SUPPORT, actor=actor, summary="autonomy")
-        _audit("cases.autonomy_recorded", current, actor, {"assessment": assessment.pk})
+        record_change(case, current, kind=EventKind.SUPPORT, actor=actor, summary="autonomy")
+        audit_work("cases.autonomy_recorded", current, actor, {"assessment": assessment.pk})
     return assessment
 
 
@@ -191,7 +188,7 @@ def record_support(
         raise ValidationError(
             {"autonomy_assessment": _("Choose one of this case's autonomy assessments.")}
         )
-    _not_future(data.granted_on, "granted_on")
+    not_future(data.granted_on, "granted_on")
     if data.starts_on and data.ends_on and data.ends_on < data.starts_on:
         raise ValidationError({"ends_on": _("The end comes before the start.")})
     totals = _totals(data)
@@ -213,8 +210,10 @@ def record_support(
         measure.save()
         if data.kind == SupportKind.BUDGET:
             _write_lines(measure, data.lines)
-        _changed(case, current, kind=EventKind.SUPPORT, actor=actor, summary=data.kind)
-        _audit("cases.support_recorded", current, actor, {"measure": measure.pk, "kind": data.kind})
+        record_change(case, current, kind=EventKind.SUPPORT, actor=actor, summary=data.kind)
+        audit_work(
+            "cases.support_recorded", current, actor, {"measure": measure.pk, "kind": data.kind}
+        )
     return measure
 
 
@@ -244,10 +243,12 @@ def update_support(
         measure.save(update_fields=["planned_amount", "spent_amount", "updated_at"])
         if measure.kind == SupportKind.BUDGET:
             _write_lines(measure, data.lines)
-        _changed(
+        record_change(
             case, current, kind=EventKind.SUPPORT, actor=actor, summary=f"{measure.kind}:spent"
         )
-        _audit("cases.support_recorded", current, actor, {"measure": measure.pk, "update": True})
+        audit_work(
+            "cases.support_recorded", current, actor, {"measure": measure.pk, "update": True}
+        )
     return measure
 
 
@@ -284,8 +285,8 @@ def schedule_follow_ups(
         current = locked_case(case)
         created = _new_follow_ups(current, dates)
         if created:
-            _changed(case, current, kind=EventKind.FOLLOW_UP, actor=actor, summary="scheduled")
-            _audit(
+            record_change(case, current, kind=EventKind.FOLLOW_UP, actor=actor, summary="scheduled")
+            audit_work(
                 "cases.follow_up_recorded",
                 current,
                 actor,
@@ -320,7 +321,7 @@ def record_follow_up(
         raise ValidationError({"status": _("Say whether the follow-up was done or missed.")})
     if status == FollowUp.Status.DONE and done_on is None:
         raise ValidationError({"done_on": _("Give the date of the follow-up.")})
-    _not_future(done_on, "done_on")
+    not_future(done_on, "done_on")
     if status == FollowUp.Status.MISSED and given:
         raise ValidationError(_("A missed follow-up has no answers from the person."))
     for name, value in given.items():
@@ -348,8 +349,8 @@ def record_follow_up(
             base = max(done_on or timezone.localdate(), timezone.localdate())
             created = _new_follow_ups(current, [base + every])
             result.next_scheduled = created[0] if created else None
-        _changed(case, current, kind=EventKind.FOLLOW_UP, actor=actor, summary=status)
-        _audit(
+        record_change(case, current, kind=EventKind.FOLLOW_UP, actor=actor, summary=status)
+        audit_work(
             "cases.follow_up_recorded",
             current,
             actor,
@@ -362,125 +363,3 @@ def record_follow_up(
         )
     follow_up.refresh_from_db()
     return result
-
-
-# ---- outcomes -----------------------------------------------------------------------------------
-
-_FIELDS_BY_KIND: dict[str, tuple[str, ...]] = {
-    OutcomeKind.JOB: ("contract_type", "sector", "employer", "starts_on", "duration_months"),
-    OutcomeKind.DISPUTE: ("dispute_settled", "amount_recovered", "description"),
-    OutcomeKind.PERMIT: ("legal_basis", "description"),
-}
-_KIND_FIELDS = (
-    "contract_type",
-    "sector",
-    "employer",
-    "starts_on",
-    "duration_months",
-    "dispute_settled",
-    "amount_recovered",
-    "legal_basis",
-    "description",
-)
-_EMPTY: dict[str, Any] = {
-    "dispute_settled": False,
-    "amount_recovered": None,
-    "legal_basis": None,
-    "starts_on": None,
-    "duration_months": None,
-}
-
-
-def legal_bases_in_force(day: datetime.date) -> Any:
-    return LegalBasis.objects.filter(
-        Q(valid_from__isnull=True) | Q(valid_from__lte=day),
-        Q(valid_until__isnull=True) | Q(valid_until__gte=day),
-    )
-
-
-def _check_outcome(kind: str, achieved_on: datetime.date, data: dict[str, Any]) -> None:
-    if kind == OutcomeKind.JOB:
-        if not data.get("contract_type") or not data.get("starts_on"):
-            raise ValidationError(_("A job placement needs a contract type and a start date."))
-        if data.get("sector") and data["sector"] not in Sector.values:
-            raise ValidationError({"sector": _("Choose a sector from the list.")})
-    elif kind == OutcomeKind.DISPUTE:
-        amount = data.get("amount_recovered")
-        if amount is not None and amount < 0:
-            raise ValidationError({"amount_recovered": _("Amounts cannot be negative.")})
-        if amount and not data.get("dispute_settled"):
-            raise ValidationError(
-                {"dispute_settled": _("An amount was recovered: mark the dispute as settled.")}
-            )
-    elif kind == OutcomeKind.PERMIT:
-        basis = data.get("legal_basis")
-        if basis is None:
-            raise ValidationError(
-                {"legal_basis": _("A permit or protection needs its legal basis.")}
-            )
-        if not legal_bases_in_force(achieved_on).filter(pk=basis.pk).exists():
-            raise ValidationError(
-                {"legal_basis": _("This legal basis was not in force on the outcome's date.")}
-            )
-    elif not str(data.get("description") or "").strip():
-        raise ValidationError({"description": _("Describe the outcome in a few words.")})
-
-
-def record_outcome(
-    case: Case,
-    *,
-    actor: Any,
-    kind: str,
-    achieved_on: datetime.date,
-    data: dict[str, Any],
-    expected_version: int | None = None,
-) -> Outcome:
-    require_case(actor, case, Cap.MANAGE_CASES)
-    if kind not in OutcomeKind.values:
-        raise ValidationError({"kind": _("Choose an outcome from the list.")})
-    _not_future(achieved_on, "achieved_on")
-    if achieved_on < case.opened_on:
-        raise ValidationError({"achieved_on": _("The outcome cannot come before the case opened.")})
-    _check_outcome(kind, achieved_on, data)
-    # Only the fields of the chosen kind are kept: a form sends all groups.
-    kept = _FIELDS_BY_KIND.get(kind, ("description",))
-    values = {}
-    for name in _KIND_FIELDS:
-        value = data.get(name) if name in kept else None
-        values[name] = _EMPTY.get(name, "") if value is None else value
-    with transaction.atomic():
-        current = locked_case(case, expected_version)
-        outcome = Outcome(case=current, kind=kind, achieved_on=achieved_on, recorded_by=actor)
-        for name, value in values.items():
-            setattr(outcome, name, value)
-        outcome.full_clean(exclude=["case", "recorded_by", "legal_basis"])
-        outcome.save()
-        _changed(case, current, kind=EventKind.OUTCOME, actor=actor, summary=kind)
-        _audit("cases.outcome_recorded", current, actor, {"outcome": outcome.pk, "kind": kind})
-    return outcome
-
-
-# ---- notes --------------------------------------------------------------------------------------
-
-
-def add_note(
-    case: Case,
-    *,
-    actor: Any,
-    body: str,
-    visibility: str = CaseNote.Visibility.PUA,
-    expected_version: int | None = None,
-) -> CaseNote:
-    require_case(actor, case, Cap.CONTRIBUTE_TO_CASES)
-    if not body.strip():
-        raise ValidationError({"body": _("Write the note.")})
-    if visibility not in CaseNote.Visibility.values:
-        raise ValidationError({"visibility": _("Choose who may read the note.")})
-    with transaction.atomic():
-        current = locked_case(case, expected_version)
-        note = CaseNote.objects.create(
-            case=current, body=body.strip(), visibility=visibility, author=actor
-        )
-        _changed(case, current, kind=EventKind.NOTE, actor=actor, summary=visibility)
-        _audit("cases.note_recorded", current, actor, {"note": note.pk, "visibility": visibility})
-    return note

@@ -23,6 +23,7 @@ from ponte.cases.models import (
 )
 from ponte.cases.queries_tasks import notes_shared_with_partner, notes_visible_to
 from ponte.cases.services import work as services
+from ponte.cases.services import work_outcomes as outcomes
 from ponte.cases.services.core import close_case
 from ponte.cases.services.work import Amounts, SupportInput
 from ponte.people.models import Consent
@@ -290,7 +291,7 @@ def test_after_closure_on_a_closed_case(world, case):
 
 
 def _outcome(case, user, kind, **data):
-    return services.record_outcome(case, actor=user, kind=kind, achieved_on=TODAY, data=data)
+    return outcomes.record_outcome(case, actor=user, kind=kind, achieved_on=TODAY, data=data)
 
 
 def test_job_needs_contract_and_start(world, case):
@@ -350,11 +351,11 @@ def test_other_kinds_need_a_description_and_a_sane_date(world, case):
         _outcome(case, user, "housing")
     assert _outcome(case, user, "housing", description="Stanza in affitto").kind == "housing"
     with pytest.raises(ValidationError):
-        services.record_outcome(
+        outcomes.record_outcome(
             case, actor=user, kind="course", achieved_on=TODAY + DAY, data={"description": "x"}
         )
     with pytest.raises(ValidationError, match="before the case opened"):
-        services.record_outcome(
+        outcomes.record_outcome(
             case,
             actor=user,
             kind="course",
@@ -371,10 +372,10 @@ def test_other_kinds_need_a_description_and_a_sane_date(world, case):
 
 def test_note_rules(world, case):
     with pytest.raises(ValidationError):
-        services.add_note(case, actor=world.users["specialist"], body="  ")
+        outcomes.add_note(case, actor=world.users["specialist"], body="  ")
     with pytest.raises(ValidationError):
-        services.add_note(case, actor=world.users["specialist"], body="x", visibility="world")
-    note = services.add_note(case, actor=world.users["specialist"], body="Nota fittizia")
+        outcomes.add_note(case, actor=world.users["specialist"], body="x", visibility="world")
+    note = outcomes.add_note(case, actor=world.users["specialist"], body="Nota fittizia")
     assert CaseEvent.objects.get(case=case, kind="note").summary == "pua"
     assert AuditRecord.objects.filter(action="cases.note_recorded").exists()
     assert note.visibility == CaseNote.Visibility.PUA
@@ -382,8 +383,8 @@ def test_note_rules(world, case):
 
 def test_team_note_hidden_from_specialist_not_on_team(world, case):
     manager, specialist = world.users["case_manager"], world.users["specialist"]
-    team_note = services.add_note(case, actor=manager, body="Solo team", visibility="team")
-    pua_note = services.add_note(case, actor=manager, body="Per il PUA", visibility="pua")
+    team_note = outcomes.add_note(case, actor=manager, body="Solo team", visibility="team")
+    pua_note = outcomes.add_note(case, actor=manager, body="Per il PUA", visibility="pua")
     assert set(notes_visible_to(case, manager)) == {team_note, pua_note}
     assert set(notes_visible_to(case, specialist)) == {pua_note}
     case.team.add(specialist)
@@ -394,8 +395,8 @@ def test_team_note_hidden_from_specialist_not_on_team(world, case):
 
 def test_partner_notes_only_with_active_sharing_consent(world, case):
     manager = world.users["case_manager"]
-    shared = services.add_note(case, actor=manager, body="Per i partner", visibility="partners")
-    services.add_note(case, actor=manager, body="Per il PUA", visibility="pua")
+    shared = outcomes.add_note(case, actor=manager, body="Per i partner", visibility="partners")
+    outcomes.add_note(case, actor=manager, body="Per il PUA", visibility="pua")
     assert not notes_shared_with_partner(case, world.partner).exists()
     consent = record_consent(
         case.person,

@@ -22,6 +22,7 @@ from ponte.cases.models import (
     SupportMeasure,
 )
 from ponte.cases.services import work as services
+from ponte.cases.services import work_outcomes as outcomes
 
 TODAY = timezone.localdate()
 DAY = datetime.timedelta(days=1)
@@ -258,8 +259,8 @@ def test_stale_form_is_refused(world, case):
 
 def test_note_page_hides_team_notes_from_specialist_off_team(world, case):
     manager = world.users["case_manager"]
-    services.add_note(case, actor=manager, body="Segreto del team fittizio", visibility="team")
-    services.add_note(case, actor=manager, body="Nota fittizia per il PUA", visibility="pua")
+    outcomes.add_note(case, actor=manager, body="Segreto del team fittizio", visibility="team")
+    outcomes.add_note(case, actor=manager, body="Nota fittizia per il PUA", visibility="pua")
     url = reverse("cases:note_list", args=[case.public_id])
     page = verified_client(world.users["specialist"]).get(url).content.decode()
     assert "Nota fittizia per il PUA" in page
@@ -274,8 +275,8 @@ def _fill(case, world, n):
         services.record_activity(
             case, actor=manager, kind="legal", done_on=TODAY - i * DAY, minutes=10, note="x"
         )
-        services.add_note(case, actor=manager, body=f"Nota {i}", visibility="pua")
-        services.record_outcome(
+        outcomes.add_note(case, actor=manager, body=f"Nota {i}", visibility="pua")
+        outcomes.record_outcome(
             case, actor=manager, kind="course", achieved_on=TODAY, data={"description": "Corso"}
         )
     assessment = _autonomy(case, manager)

@@ -58,7 +58,7 @@ def follow_up_schedule(request: AuthedRequest, public_id: Any) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect("cases:follow_up_list", case.public_id)
     try:
         created = services.schedule_follow_ups(

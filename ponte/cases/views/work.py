@@ -39,6 +39,7 @@ from ponte.cases.models import (
 )
 from ponte.cases.queries_tasks import notes_visible_to, on_team
 from ponte.cases.services import work as services
+from ponte.cases.services import work_outcomes as outcomes
 from ponte.cases.services.core import audit_case_read, can
 from ponte.common.access import access_rule
 from ponte.network.roles import Cap
@@ -290,12 +291,12 @@ def outcome_create(request: AuthedRequest, public_id: Any) -> HttpResponse:
     form = OutcomeForm(
         request.POST or None,
         initial={"version": case.version},
-        legal_bases=services.legal_bases_in_force(day),
+        legal_bases=outcomes.legal_bases_in_force(day),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.record_outcome(
+            outcomes.record_outcome(
                 case,
                 actor=request.user,
                 kind=data["kind"],
@@ -324,7 +325,7 @@ def note_list(request: AuthedRequest, public_id: Any) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.add_note(
+                outcomes.add_note(
                     case,
                     actor=request.user,
                     body=data["body"],
