@@ -23,6 +23,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # answers several requests at once, and in-memory SQLite fails them with "table is
     # locked" instead of waiting. (pytest-django adds a suffix per xdist worker.)
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 30}
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-ponte.sqlite3")}  # noqa: F405
+    # PONTE_TEST_SQLITE lets parallel runs in one checkout keep apart.
+    test_db = os.environ.get("PONTE_TEST_SQLITE") or str(BASE_DIR / "var" / "test-ponte.sqlite3")  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": test_db}
 AXES_ENABLED = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 (WhiteNoise warns when it is missing)
