@@ -404,22 +404,35 @@ def add_to_plan(
 
 
 def _row_for(service: Service | None, opportunity: Opportunity | None) -> PlanService:
-    if opportunity is not None:
-        when = ""
-        if opportunity.starts_on:
-            when = opportunity.starts_on.isoformat()
-            if opportunity.ends_on:
-                when += f" – {opportunity.ends_on.isoformat()}"
-        return PlanService(
-            service=opportunity.service or service,
-            description=opportunity.title[:300],
-            when=when,
-            where_how=opportunity.municipality.name if opportunity.municipality else "",
-        )
+    if opportunity is None:
+        return _row_from_catalog(service)
+    row = _row_from_catalog(opportunity.service or service)
+    row.description = opportunity.title[:300]
+    dates = [d.strftime("%d/%m/%Y") for d in (opportunity.starts_on, opportunity.ends_on) if d]
+    if dates:
+        row.when = " – ".join(dates)
+    if opportunity.municipality is not None:
+        row.where_how = opportunity.municipality.name
+    return row
+
+
+def _row_from_catalog(service: Service | None) -> PlanService:
+    """Where, when and whom from the catalog record, for the case manager to check and complete."""
+    if service is None:
+        return PlanService()
+    at = service.service_at_locations.select_related("location").first()
+    schedule = service.schedules.exclude(description="").first()
+    phone = service.phones.first()
+    where = ""
+    if at is not None:
+        loc = at.location
+        where = ", ".join(p for p in (loc.name, loc.address_1, loc.city) if p)
+    contact = " · ".join(p for p in (phone.number if phone else "", service.email) if p)
     return PlanService(
         service=service,
-        description="",
-        contact=((service.email if service else "") or "")[:200],
+        where_how=where[:300],
+        when=(schedule.description if schedule else "")[:200],
+        contact=contact[:200],
     )
 
 

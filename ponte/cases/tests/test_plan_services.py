@@ -221,3 +221,19 @@ def test_add_to_plan_creates_a_draft_or_a_revision(world: Any, case: Case) -> No
     assert Plan.objects.get(case=case, revision=1).services.count() == 1
     with pytest.raises(PermissionDenied):
         svc.add_to_plan(case, actor=world.users["specialist"], service=service)
+
+
+def test_add_to_plan_fills_where_when_whom_from_the_catalog(world: Any, case: Case) -> None:
+    from ponte.catalog.models import Location, Phone, Schedule, ServiceAtLocation
+
+    service = ServiceFactory(email="sportello@example.test")
+    location = Location.objects.create(
+        organization=service.organization, name="Sede fittizia", address_1="Via Finta 3"
+    )
+    ServiceAtLocation.objects.create(service=service, location=location)
+    Schedule.objects.create(service=service, description="martedì 9-12")
+    Phone.objects.create(service=service, number="+39 000 0000000")
+    row = svc.add_to_plan(case, actor=world.users["case_manager"], service=service).services.get()
+    assert row.where_how == "Sede fittizia, Via Finta 3"
+    assert row.when == "martedì 9-12"
+    assert row.contact == "+39 000 0000000 · sportello@example.test"
