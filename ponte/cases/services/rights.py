@@ -138,7 +138,7 @@ def _case_data(case: Case) -> dict[str, Any]:
         )
         for plan in Plan.objects.filter(case=case).select_related("written_by")
     ]
-    contact = Contact.objects.filter(pk=case.source_contact_id).first()
+    contact = case.source_contact
     return row(
         case,
         access_point=case.access_point.name,
@@ -168,7 +168,9 @@ def _case_data(case: Case) -> dict[str, Any]:
 
 def collect_person_data(person: Person) -> dict[str, Any]:
     """Everything about one person, as plain JSON-ready data (codes with their labels)."""
-    cases = Case.objects.filter(person=person).select_related("access_point", "case_manager")
+    cases = Case.objects.filter(person=person).select_related(
+        "access_point", "case_manager", "source_contact"
+    )
     return {
         "format": EXPORT_FORMAT,
         "generated_at": timezone.now().isoformat(),
@@ -194,16 +196,6 @@ def audit_export(person: Person, *, actor: Any, fmt: str, purpose: str, other: s
                 **({"purpose_other": other[:200]} if purpose == Purpose.OTHER else {}),
             },
         )
-
-
-def render_pdf(html: str) -> bytes:
-    """HTML to PDF with WeasyPrint, never fetching anything: the document is self-contained."""
-    from weasyprint import HTML
-
-    def no_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        raise ValueError(f"external resource refused: {url[:60]}")
-
-    return bytes(HTML(string=html, url_fetcher=no_fetch).write_pdf())
 
 
 # ---- erasure ------------------------------------------------------------------------------------
@@ -279,6 +271,8 @@ def anonymise_person(person: Person, *, actor: Any, reason: str) -> Person:
                 }
             model._default_manager.filter(**{path: current.pk}).update(**updates)
         cases = Case.objects.filter(person=current)
+        # Read back first, so the audit row's label is "Anonymised person", not the old name.
+        current.refresh_from_db()
         record(
             "people.person_anonymised",
             actor=actor if actor is not None else "system",
@@ -290,7 +284,6 @@ def anonymise_person(person: Person, *, actor: Any, reason: str) -> Person:
                 "cases": [str(c) for c in cases.values_list("public_id", flat=True)],
             },
         )
-    current.refresh_from_db()
     return current
 
 

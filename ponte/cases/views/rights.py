@@ -16,7 +16,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -49,6 +48,7 @@ from ponte.cases.models import (
     SkillsProfile,
     SupportMeasure,
 )
+from ponte.cases.pdf import render_pdf
 from ponte.cases.services import rights
 from ponte.common.access import access_rule
 from ponte.common.exports import csv_response
@@ -233,8 +233,8 @@ def person_export(request: AuthedRequest, public_id: Any) -> HttpResponse:
         return response
     context = {"person": person, "data": data, "sections": readable(data)}
     if fmt == "pdf":
-        html = render_to_string("cases/rights/person_export_pdf.html", context, request=request)
-        response = HttpResponse(rights.render_pdf(html), content_type="application/pdf")
+        pdf = render_pdf("cases/rights/person_export_pdf.html", context, request=request)
+        response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{filename}.pdf"'
         return response
     return render(request, "cases/rights/person_export.html", context)
