@@ -4,6 +4,8 @@ Same shape as services/core.py: capability check → rule check → one transact
 the timeline event and the audit record, and `bump_version` so any other open form of the case
 is refused. The screening is computed and kept as a snapshot; the trafficking status is only
 ever set by `record_decision`, an act of a case manager with a written justification.
+Audit data and timeline summaries carry identifiers and counts, never the status or the risk:
+those are the person's data and stay in the encrypted, access-checked rows.
 """
 
 from __future__ import annotations
@@ -253,7 +255,6 @@ def record_assessment(
             {
                 "assessment": str(assessment.public_id),
                 "observations": len(observations),
-                "screening_positive": screening.possible_victim,
             },
             summary=summary,
         )
@@ -328,10 +329,8 @@ def record_decision(
             "cases.trafficking_status_decided",
             {
                 "assessment": str(assessment.public_id),
-                "status": status,
                 "decided_by": decided_by,
             },
-            summary=str(TraffickingStatus(status).label),
         )
     case.version = current.version
     return assessment
@@ -369,14 +368,12 @@ def record_safety_assessment(
         safety = SafetyAssessment(case=current, assessed_by=actor, **values)
         safety.full_clean(exclude=["case", "assessed_by"])
         safety.save()
-        summary = _("risk: %(risk)s") % {"risk": safety.get_risk_display()}
         _written(
             current,
             actor,
             EventKind.SAFETY,
             "cases.safety_recorded",
-            {"safety": str(safety.public_id), "risk": safety.risk},
-            summary=summary,
+            {"safety": str(safety.public_id)},
         )
     case.version = current.version
     return safety

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ponte.audit.testing import assert_audited
 from ponte.cases import indicators
@@ -88,7 +88,8 @@ def test_observations_are_stored_with_source_date_and_note(world: Any) -> None:
 
 def test_positive_snapshot_equals_screen_of_stored_observations(world: Any) -> None:
     case = _case(world)
-    assessment = _record(case, world.users["case_manager"], POSITIVE)
+    with translation.override("en"):
+        assessment = _record(case, world.users["case_manager"], POSITIVE)
     assessment.refresh_from_db()
     stored = list(assessment.observations.values_list("framework", "code"))
     expected = indicators.screen(stored)
@@ -101,12 +102,12 @@ def test_positive_snapshot_equals_screen_of_stored_observations(world: Any) -> N
         "coercion_at_destination",
     }
     event = case.events.get(kind=EventKind.ASSESSMENT)
+    # Counts only, never which indicators (written in the writer's language).
     assert event.summary == "8 observations; screening positive"
     assert_audited(
         "cases.assessment_recorded",
         case,
         observations=8,
-        screening_positive=True,
         assessment=str(assessment.public_id),
     )
 
@@ -192,7 +193,7 @@ def test_decision_needs_justification_and_manage_cases(world: Any) -> None:
     assert assessment.decided_by_user == manager
     assert assessment.decided_at is not None
     assert case.events.filter(kind=EventKind.DECISION).exists()
-    assert_audited("cases.trafficking_status_decided", case, status="possible_victim")
+    assert_audited("cases.trafficking_status_decided", case, decided_by="case_worker")
     # Revisiting is a new assessment, not an overwrite.
     with pytest.raises(ValidationError):
         services.record_decision(
@@ -317,7 +318,7 @@ def test_safety_needs_risk_and_flags_the_latest(world: Any) -> None:
     flags = latest_safety_flags(case)
     assert flags is not None and not flags.any
     assert SafetyAssessment.objects.filter(case=case).count() == 2
-    assert_audited("cases.safety_recorded", case, risk="low")
+    assert_audited("cases.safety_recorded", case)
 
 
 def test_skills_profile_is_one_per_case_and_replaces_rows(world: Any) -> None:
