@@ -170,7 +170,7 @@ class Staff:
 
 
 def expected_rows(scale_name: str) -> int:
-    return PEOPLE.get(scale_name, 0) * 20
+    return PEOPLE.get(scale_name, 0) * 29  # about 29 rows per person, all parts counted
 
 
 def delete_previous() -> None:
