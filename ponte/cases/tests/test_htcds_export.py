@@ -136,3 +136,15 @@ def test_closed_referred_status(world: Any) -> None:
     assert row["cas_ReasonForCaseClosure"] == "referred_on"
     assert row["ponte_ClosedMonth"] == "2024-03"
     assert "CLOSING" not in str(row)
+
+
+@pytest.mark.django_db
+def test_query_count_does_not_grow_with_cases(
+    world: Any, client_for: Any, django_assert_max_num_queries: Any
+) -> None:
+    for _ in range(6):
+        make_full_case(world.own_access_point)
+    client = client_for(world.users["analyst"])
+    with django_assert_max_num_queries(20):
+        response = client.get(URL, {"purpose": "Fictional evaluation"})
+    assert len(_csv(response)) == 6
