@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from ponte.accounts.models import User
 from ponte.cases.models import Case, CaseEvent, FollowUp, Phase, Source
-from ponte.cases.services import assessment, core, plan, work
+from ponte.cases.services import assessment, core, plan, work, work_outcomes
 from ponte.catalog.models import Service
 from ponte.network.demo import DEMO_SOURCE, EMAIL_DOMAIN
 from ponte.network.models import AccessPoint, Organization
@@ -332,13 +332,13 @@ class DemoBuilder:
     def outcome(self, days: int, kind: str, data: dict[str, Any]) -> None:
         self.on(
             days,
-            lambda: work.record_outcome(
+            lambda: work_outcomes.record_outcome(
                 self.current, actor=self.actor, kind=kind, achieved_on=self.ago(days), data=data
             ),
         )
 
     def note(self, days: int, body: str) -> None:
-        self.on(days, lambda: work.add_note(self.current, actor=self.actor, body=body))
+        self.on(days, lambda: work_outcomes.add_note(self.current, actor=self.actor, body=body))
 
     def share_with(self, days: int, recipient: Organization) -> None:
         consent = self.consent(
