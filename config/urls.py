@@ -31,6 +31,8 @@ urlpatterns = [
     path("network/", include("ponte.network.urls")),
     path("catalog/", include("ponte.catalog.urls")),
     path("outreach/", include("ponte.outreach.urls")),
+    path("people/", include("ponte.people.urls")),
+    path("cases/", include("ponte.cases.urls")),
     path(
         "i18n/setlang/",
         access_rule("public")(login_not_required(set_language)),

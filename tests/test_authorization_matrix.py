@@ -486,6 +486,399 @@ ROUTES = [
     ),
 ]
 
+# ---- people and cases ---------------------------------------------------------------------------
+
+
+def case_read(persona: str, target: str) -> int:
+    """A case file: the PUA's case workers read it; everyone else never learns it exists."""
+    return 200 if Cap.VIEW_CASES in caps(persona, target) else 404
+
+
+def case_write(cap: Cap, ok: int = 200) -> Callable[[str, str], int]:
+    def expect(persona: str, target: str) -> int:
+        if Cap.VIEW_CASES not in caps(persona, target):
+            return 404
+        return ok if cap in caps(persona, target) else 403
+
+    return expect
+
+
+def _case_of(w: World, t: str) -> Any:
+    from ponte.cases.factories import CaseFactory
+
+    return CaseFactory(access_point=ap(w, t))
+
+
+def _person_of(w: World, t: str) -> Any:
+    from ponte.people.factories import ConsentFactory, PersonFactory
+
+    person = PersonFactory(organization=ap(w, t).lead_organization)
+    ConsentFactory(person=person)
+    return person
+
+
+def _contact_of(w: World, t: str) -> Any:
+    from ponte.outreach.factories import ContactFactory
+
+    return ContactFactory(access_point=ap(w, t))
+
+
+def contact_to_case(persona: str, target: str) -> int:
+    if Cap.VIEW_PERSONAL_DATA not in caps(persona, target):
+        return 404
+    return 200 if Cap.MANAGE_CASES in caps(persona, target) else 403
+
+
+CASE_ROUTES = [
+    Route(
+        "cases:case_list", NONE, lambda w, t: _u("cases:case_list"), cap_anywhere(Cap.VIEW_CASES)
+    ),
+    Route(
+        "cases:case_open",
+        AP2,
+        lambda w, t: _u("cases:case_open") + f"?person={_person_of(w, t).public_id}",
+        case_write(Cap.MANAGE_CASES),
+    ),
+    Route(
+        "cases:case_from_contact",
+        AP2,
+        lambda w, t: _u("cases:case_from_contact", _contact_of(w, t).public_id),
+        contact_to_case,
+    ),
+    Route(
+        "cases:case_detail",
+        AP2,
+        lambda w, t: _u("cases:case_detail", _case_of(w, t).public_id),
+        case_read,
+    ),
+    Route(
+        "cases:case_phase",
+        AP2,
+        lambda w, t: _u("cases:case_phase", _case_of(w, t).public_id),
+        case_write(Cap.MANAGE_CASES, 302),
+        method="post",
+        data=lambda w, t: {"to": "analisi"},
+    ),
+    Route(
+        "cases:case_edit",
+        AP2,
+        lambda w, t: _u("cases:case_edit", _case_of(w, t).public_id),
+        case_write(Cap.MANAGE_CASES),
+    ),
+    Route(
+        "cases:case_close",
+        AP2,
+        lambda w, t: _u("cases:case_close", _case_of(w, t).public_id),
+        case_write(Cap.MANAGE_CASES),
+    ),
+]
+
+
+def anywhere(*wanted: Cap) -> Callable[[str, str], int]:
+    def expect(persona: str, target: str) -> int:
+        org = (PERSONAS[persona] or ("-",))[0]
+        return 200 if set(wanted) & caps(persona, org) or persona == "platform_admin" else 403
+
+    return expect
+
+
+def person_rights(ok: int = 200) -> Callable[[str, str], int]:
+    return case_write(Cap.MANAGE_PERSON_RIGHTS, ok)
+
+
+def _listening_of(w: World, t: str) -> tuple[Any, Any]:
+    from ponte.cases.models import FirstListening
+
+    case = _case_of(w, t)
+    return case, FirstListening.objects.create(case=case, held_on=case.opened_on)
+
+
+def _assessment_of(w: World, t: str) -> tuple[Any, Any]:
+    from ponte.cases.models import Assessment
+
+    case = _case_of(w, t)
+    return case, Assessment.objects.create(case=case, assessed_on=case.opened_on)
+
+
+def _support_of(w: World, t: str) -> tuple[Any, Any]:
+    from ponte.cases.models import AutonomyAssessment, SupportMeasure
+
+    case = _case_of(w, t)
+    scores = dict.fromkeys(
+        ("autonomy", "decisions", "territory", "social_network", "initiative"), 3
+    )
+    autonomy = AutonomyAssessment.objects.create(case=case, assessed_on=case.opened_on, **scores)
+    measure = SupportMeasure.objects.create(
+        case=case, kind="allowance", autonomy_assessment=autonomy, granted_on=case.opened_on
+    )
+    return case, measure
+
+
+def _follow_up_of(w: World, t: str) -> tuple[Any, Any]:
+    from ponte.cases.models import FollowUp
+
+    case = _case_of(w, t)
+    return case, FollowUp.objects.create(case=case, due_on=case.opened_on)
+
+
+def _plan_action_of(w: World, t: str) -> tuple[Any, Any]:
+    from ponte.cases.models import Goal, Plan, PlanAction
+
+    case = _case_of(w, t)
+    plan = Plan.objects.create(case=case)
+    goal = Goal.objects.create(plan=plan, text="Obiettivo fittizio")
+    return case, PlanAction.objects.create(goal=goal, text="Azione fittizia", owner="person")
+
+
+def _consent_of(w: World, t: str) -> Any:
+    from ponte.people.factories import ConsentFactory, PersonFactory
+
+    return ConsentFactory(person=PersonFactory(organization=ap(w, t).lead_organization))
+
+
+def _case_url(name: str) -> Callable[[World, str], str]:
+    return lambda w, t: _u(name, _case_of(w, t).public_id)
+
+
+def _item_url(
+    name: str, make: Callable[[World, str], tuple[Any, Any]]
+) -> Callable[[World, str], str]:
+    def url(w: World, t: str) -> str:
+        case, item = make(w, t)
+        key = item if isinstance(item, int) else getattr(item, "public_id", None) or item.pk
+        return _u(name, case.public_id, key)
+
+    return url
+
+
+def _person_url(name: str) -> Callable[[World, str], str]:
+    return lambda w, t: _u(name, _person_of(w, t).public_id)
+
+
+CASE_ROUTES += [
+    # the people pages
+    Route(
+        "people:person_list",
+        NONE,
+        lambda w, t: _u("people:person_list"),
+        anywhere(Cap.VIEW_CASES, Cap.VIEW_PERSONAL_DATA),
+    ),
+    Route(
+        "people:person_create",
+        NONE,
+        lambda w, t: _u("people:person_create"),
+        anywhere(Cap.MANAGE_CASES),
+    ),
+    Route(
+        "people:consent_text",
+        NONE,
+        lambda w, t: _u("people:consent_text"),
+        anywhere(Cap.VIEW_CASES),
+    ),
+    Route("people:person_detail", AP2, _person_url("people:person_detail"), case_read),
+    Route(
+        "people:person_edit", AP2, _person_url("people:person_edit"), case_write(Cap.MANAGE_CASES)
+    ),
+    Route(
+        "people:consent_create",
+        AP2,
+        _person_url("people:consent_create"),
+        case_write(Cap.MANAGE_CASES),
+    ),
+    Route(
+        "people:consent_withdraw",
+        AP2,
+        lambda w, t: (lambda c: _u("people:consent_withdraw", c.person.public_id, c.public_id))(
+            _consent_of(w, t)
+        ),
+        case_write(Cap.MANAGE_CASES),
+    ),
+    Route("people:consent_print", AP2, _person_url("people:consent_print"), case_read),
+    # assessment
+    Route("cases:listening_list", AP2, _case_url("cases:listening_list"), case_read),
+    Route(
+        "cases:listening_create",
+        AP2,
+        _case_url("cases:listening_create"),
+        case_write(Cap.CONTRIBUTE_TO_CASES),
+    ),
+    Route(
+        "cases:listening_edit",
+        AP2,
+        _item_url("cases:listening_edit", _listening_of),
+        case_write(Cap.CONTRIBUTE_TO_CASES),
+    ),
+    Route("cases:assessment_list", AP2, _case_url("cases:assessment_list"), case_read),
+    Route(
+        "cases:assessment_create",
+        AP2,
+        _case_url("cases:assessment_create"),
+        case_write(Cap.CONTRIBUTE_TO_CASES),
+    ),
+    Route(
+        "cases:assessment_detail",
+        AP2,
+        _item_url("cases:assessment_detail", _assessment_of),
+        case_read,
+    ),
+    Route(
+        "cases:assessment_decide",
+        AP2,
+        _item_url("cases:assessment_decide", _assessment_of),
+        case_write(Cap.MANAGE_CASES),
+    ),
+    Route(
+        "cases:assessment_notes",
+        AP2,
+        _item_url("cases:assessment_notes", _assessment_of),
+        case_write(Cap.CONTRIBUTE_TO_CASES),
+    ),
+    Route("cases:safety_list", AP2, _case_url("cases:safety_list"), case_read),
+    Route(
+        "cases:safety_create",
+        AP2,
+        _case_url("cases:safety_create"),
+        case_write(Cap.CONTRIBUTE_TO_CASES),
+    ),
+    Route("cases:skills", AP2, _case_url("cases:skills"), case_read),
+    Route(
+        "cases:skills_edit",
+        AP2,
+        _case_url("cases:skills_edit"),
+        case_write(Cap.CONTRIBUTE_TO_CASES),
+    ),
+    # plan and matching
+    Route("cases:plan", AP2, _case_url("cases:plan"), case_read),
+    Route("cases:plan_edit", AP2, _case_url("cases:plan_edit"), case_write(Cap.MANAGE_CASES)),
+    Route(
+        "cases:plan_revision",
+        AP2,
+        _item_url(
+            "cases:plan_revision",
+            lambda w, t: (lambda c, a: (c, a.goal.plan.revision))(*_plan_action_of(w, t)),
+        ),
+        case_read,
+    ),
+    Route(
+        "cases:plan_print",
+        AP2,
+        _item_url(
+            "cases:plan_print",
+            lambda w, t: (lambda c, a: (c, a.goal.plan.revision))(*_plan_action_of(w, t)),
+        ),
+        case_read,
+    ),
+    Route(
+        "cases:plan_pdf",
+        AP2,
+        _item_url(
+            "cases:plan_pdf",
+            lambda w, t: (lambda c, a: (c, a.goal.plan.revision))(*_plan_action_of(w, t)),
+        ),
+        case_read,
+    ),
+    Route(
+        "cases:plan_agree",
+        AP2,
+        _case_url("cases:plan_agree"),
+        case_write(Cap.MANAGE_CASES, 400),
+        method="post",
+    ),
+    Route(
+        "cases:plan_revise",
+        AP2,
+        _case_url("cases:plan_revise"),
+        case_write(Cap.MANAGE_CASES, 302),
+        method="post",
+    ),
+    Route(
+        "cases:plan_add_service",
+        AP2,
+        _case_url("cases:plan_add_service"),
+        case_write(Cap.MANAGE_CASES, 302),
+        method="post",
+        data=lambda w, t: {"service": str(_service_of(w, t).public_id)},
+    ),
+    Route(
+        "cases:plan_action_update",
+        AP2,
+        _item_url("cases:plan_action_update", _plan_action_of),
+        case_write(Cap.CONTRIBUTE_TO_CASES, 302),
+        method="post",
+        data=lambda w, t: {"status": "done"},
+    ),
+    Route("cases:matching", AP2, _case_url("cases:matching"), case_read),
+    # the plan in action
+    Route("cases:activity_list", AP2, _case_url("cases:activity_list"), case_read),
+    Route(
+        "cases:activity_create",
+        AP2,
+        _case_url("cases:activity_create"),
+        case_write(Cap.CONTRIBUTE_TO_CASES),
+    ),
+    Route("cases:support_list", AP2, _case_url("cases:support_list"), case_read),
+    Route(
+        "cases:autonomy_create",
+        AP2,
+        _case_url("cases:autonomy_create"),
+        case_write(Cap.MANAGE_CASES),
+    ),
+    Route(
+        "cases:support_create", AP2, _case_url("cases:support_create"), case_write(Cap.MANAGE_CASES)
+    ),
+    Route(
+        "cases:support_update",
+        AP2,
+        _item_url("cases:support_update", _support_of),
+        case_write(Cap.MANAGE_CASES),
+    ),
+    Route("cases:follow_up_list", AP2, _case_url("cases:follow_up_list"), case_read),
+    Route(
+        "cases:follow_up_schedule",
+        AP2,
+        _case_url("cases:follow_up_schedule"),
+        case_write(Cap.CONTRIBUTE_TO_CASES, 302),
+        method="post",
+    ),
+    Route(
+        "cases:follow_up_record",
+        AP2,
+        _item_url("cases:follow_up_record", _follow_up_of),
+        case_write(Cap.CONTRIBUTE_TO_CASES),
+    ),
+    Route("cases:outcome_list", AP2, _case_url("cases:outcome_list"), case_read),
+    Route(
+        "cases:outcome_create", AP2, _case_url("cases:outcome_create"), case_write(Cap.MANAGE_CASES)
+    ),
+    Route("cases:note_list", AP2, _case_url("cases:note_list"), case_read),
+    Route("cases:my_work", NONE, lambda w, t: _u("cases:my_work"), anywhere(Cap.VIEW_CASES)),
+    # the person's rights
+    Route("cases:person_export", AP2, _person_url("cases:person_export"), person_rights()),
+    Route("cases:person_erase", AP2, _person_url("cases:person_erase"), person_rights()),
+    Route(
+        "cases:person_legal_hold",
+        AP2,
+        _person_url("cases:person_legal_hold"),
+        person_rights(400),
+        method="post",
+    ),
+    Route(
+        "cases:person_restriction",
+        AP2,
+        _person_url("cases:person_restriction"),
+        person_rights(400),
+        method="post",
+    ),
+    Route(
+        "cases:htcds_export",
+        NONE,
+        lambda w, t: _u("cases:htcds_export"),
+        anywhere(Cap.EXPORT_PSEUDONYMOUS),
+    ),
+]
+
+ROUTES += CASE_ROUTES
+
 # Routes whose behaviour is a flow rather than a permission, covered in their own tests.
 COVERED_ELSEWHERE = {
     "accounts:login",
@@ -560,6 +953,8 @@ def test_matrix_covers_every_route() -> None:
             "network": "network:",
             "catalog": "catalog:",
             "outreach": "outreach:",
+            "people": "people:",
+            "cases": "cases:",
         }.get(namespace, "")
         names.add(f"{ns}{pattern.name}")
     covered = {r.name for r in ROUTES} | COVERED_ELSEWHERE

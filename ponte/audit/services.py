@@ -38,7 +38,11 @@ def axes_client_ip(request: HttpRequest) -> str:
 
 
 def _label(obj: Any) -> str:
-    return "" if obj is None else str(obj)[:255]
+    """What the trail calls the target. Records about people name them by an `audit_label`
+    (a reference, never the name): the append-only trail outlives an erasure."""
+    if obj is None:
+        return ""
+    return str(getattr(obj, "audit_label", None) or obj)[:255]
 
 
 def record(

@@ -170,6 +170,8 @@ def contact_list(request: AuthedRequest) -> HttpResponse:
             "page": page,
             "rows": [(c, queries.sees_alias(request.user, c, team_aps)) for c in page],
             "querystring": querystring_without_page(request),
+            # Case workers of the PUA open a case from a contact (the cases module's page).
+            "case_orgs": set(organizations_with_cap(request.user, Cap.MANAGE_CASES)),
         },
     )
 

@@ -1,9 +1,9 @@
-"""The people pages' few uses of the case file, bound late.
+"""The people pages' few uses of the case file, in one module.
 
-`ponte.cases` sits above `ponte.people` in the import layers (pyproject, import-linter), yet the
-desk's intake opens a case and the people pages show the person's cases. Every such use goes
-through this module, reached through the `Person.cases` relation or by dotted path at call time,
-so the one place to change is here if the intake moves into the cases app.
+`ponte.cases` sits above `ponte.people` in the import layers: people's models, services and
+queries never import cases. The people *pages* do need it (the desk's intake opens a case, the
+person's page lists their cases), so this module is the one declared exception in pyproject's
+import-linter contract (`ponte.people.case_link -> ponte.cases.*`).
 """
 
 from __future__ import annotations
@@ -13,31 +13,28 @@ from typing import Any
 from django.db import models
 from django.db.models import OuterRef, Subquery
 from django.urls import NoReverseMatch, reverse
-from django.utils.module_loading import import_string
 
+from ponte.cases.models import Case, Phase
+from ponte.cases.services import core
 from ponte.people.models import Person
 
 
 def case_model() -> type[models.Model]:
-    model: type[models.Model] = Person._meta.get_field("cases").related_model  # type: ignore[assignment]
-    return model
+    return Case
 
 
 def closed_phase() -> str:
-    """The closed phase's code, read from the Case model instead of copied."""
-    return str(import_string("ponte.cases.models.Phase").CLOSED)
+    return str(Phase.CLOSED)
 
 
 def phase_labels() -> dict[str, str]:
-    field: Any = case_model()._meta.get_field("phase")
-    return {str(k): str(v) for k, v in field.choices or []}
+    return {str(k): str(v) for k, v in Phase.choices}
 
 
 def open_case_phase() -> Subquery:
     """The phase of the person's latest open case, as an annotation (one query for a page)."""
     return Subquery(
-        case_model()
-        ._default_manager.filter(person=OuterRef("pk"))
+        Case.objects.filter(person=OuterRef("pk"))
         .exclude(phase=closed_phase())
         .order_by("-opened_on", "-created_at")
         .values("phase")[:1]
@@ -46,8 +43,7 @@ def open_case_phase() -> Subquery:
 
 def visible_cases(person: Person, user: Any) -> models.QuerySet[Any]:
     return (
-        case_model()
-        ._default_manager.visible_to(user)  # type: ignore[attr-defined]
+        Case.objects.visible_to(user)
         .filter(person=person)
         .select_related("access_point")
         .order_by("-opened_on", "-created_at")
@@ -56,9 +52,7 @@ def visible_cases(person: Person, user: Any) -> models.QuerySet[Any]:
 
 def take_in_charge(*, actor: Any, **intake: Any) -> Any:
     """Person, consent and case in one transaction (ponte.cases.services.core.take_in_charge)."""
-    intake_class = import_string("ponte.cases.services.core.Intake")
-    service = import_string("ponte.cases.services.core.take_in_charge")
-    return service(intake_class(**intake), actor=actor)
+    return core.take_in_charge(core.Intake(**intake), actor=actor)
 
 
 def url_or_none(name: str, *args: Any) -> str | None:

@@ -37,3 +37,11 @@ def case_access(context: dict[str, Any]) -> dict[str, bool]:
         "people": has_cap_anywhere(user, Cap.VIEW_CASES)
         or has_cap_anywhere(user, Cap.VIEW_PERSONAL_DATA),
     }
+
+
+@register.filter
+def staff_name(user: Any) -> str:
+    """An operator as the team knows them; "—" when the account is gone (SET_NULL)."""
+    if user is None:
+        return "—"
+    return str(getattr(user, "full_name", "") or getattr(user, "email", "") or "—")

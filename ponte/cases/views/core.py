@@ -28,6 +28,7 @@ from ponte.cases.forms.core import (
     PhaseForm,
 )
 from ponte.cases.models import PHASE_ORDER, Case, Phase
+from ponte.cases.queries_assessment import latest_safety_flags
 from ponte.cases.services import core as services
 from ponte.common.access import access_rule
 from ponte.common.views import paginate, querystring_without_page, render_list
@@ -273,16 +274,27 @@ def case_detail(request: AuthedRequest, public_id: Any) -> HttpResponse:
             if case.phase in PHASE_ORDER
             else -1,
             "safety_flags": _safety_flags(case),
+            # A withdrawn consent stops the taking in charge: the team must see it at once.
+            "consent_in_force": Consent.objects.active()
+            .filter(person=case.person, purpose=Consent.Purpose.TAKING_IN_CHARGE)
+            .exists(),
         },
     )
 
 
-def _safety_flags(case: Case) -> Any:
-    try:
-        from ponte.cases.queries_assessment import latest_safety_flags  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return None
-    return latest_safety_flags(case)
+def _safety_flags(case: Case) -> list[str]:
+    """Warnings from the latest safety assessment, for everyone who calls or meets the person."""
+    flags = latest_safety_flags(case)
+    if flags is None:
+        return []
+    warnings = []
+    if flags.phone_controlled:
+        warnings.append(
+            _("Someone controls the person's phone: do not call or text unless agreed.")
+        )
+    if flags.high_risk:
+        warnings.append(_("High risk at the last safety assessment."))
+    return warnings
 
 
 @require_POST
