@@ -45,3 +45,16 @@ def staff_name(user: Any) -> str:
     if user is None:
         return "—"
     return str(getattr(user, "full_name", "") or getattr(user, "email", "") or "—")
+
+
+@register.simple_tag(takes_context=True)
+def overdue_work(context: dict[str, Any]) -> int | None:
+    """For the home page: how many of the user's follow-ups, actions and reviews are late
+    (None for users who work on no case)."""
+    from ponte.cases.queries_tasks import overdue_count
+    from ponte.network.roles import Cap, has_cap_anywhere
+
+    user = context.get("user")
+    if not has_cap_anywhere(user, Cap.VIEW_CASES):
+        return None
+    return overdue_count(user)

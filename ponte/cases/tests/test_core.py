@@ -293,3 +293,40 @@ def test_close_page(world: Any, client_for: Any) -> None:
     )
     assert response.status_code == 302
     assert CaseEvent.objects.filter(case=case, kind=EventKind.CLOSED).exists()
+
+
+def test_home_tells_case_workers_what_is_overdue(world: Any, client_for: Any) -> None:
+    from ponte.cases.models import FollowUp
+
+    case = _case(world, case_manager=world.users["case_manager"])
+    FollowUp.objects.create(case=case, due_on=timezone.localdate() - datetime.timedelta(days=3))
+    page = client_for(world.users["case_manager"]).get(reverse("home")).content.decode()
+    assert reverse("cases:my_work") in page
+    assert 'id="my-work-title"' in page and "<strong>" in page
+    analyst_home = client_for(world.users["analyst"]).get(reverse("home")).content.decode()
+    assert 'id="my-work-title"' not in analyst_home
+
+
+def test_safety_warning_reaches_the_overview(world: Any, client_for: Any) -> None:
+    from ponte.cases.models import SafetyAssessment
+
+    case = _case(world)
+    url = reverse("cases:case_detail", args=[case.public_id])
+    assert (
+        'class="alert alert-danger"'
+        not in client_for(world.users["case_manager"]).get(url).content.decode()
+    )
+    SafetyAssessment.objects.create(
+        case=case, assessed_on=timezone.localdate(), phone_controlled=True, risk="high"
+    )
+    page = client_for(world.users["case_manager"]).get(url).content.decode()
+    assert 'class="alert alert-danger"' in page
+
+
+def test_withdrawn_consent_is_flagged_on_the_overview(world: Any, client_for: Any) -> None:
+    case = _case(world)
+    url = reverse("cases:case_detail", args=[case.public_id])
+    client = client_for(world.users["case_manager"])
+    assert 'class="alert alert-warning"' not in client.get(url).content.decode()
+    Consent.objects.filter(person=case.person).update(withdrawn_at=timezone.now())
+    assert 'class="alert alert-warning"' in client.get(url).content.decode()
