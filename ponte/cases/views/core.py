@@ -241,6 +241,7 @@ def case_detail(request: AuthedRequest, public_id: Any) -> HttpResponse:
     services.audit_case_read(case, actor=request.user, section="overview")
     can_manage = services.can(request.user, case, Cap.MANAGE_CASES)
     events = paginate(request, case.events.select_related("actor").order_by("-at", "-id"), 20)
+    consents = list(Consent.objects.active().filter(person=case.person).select_related("recipient"))
     counts = Case.objects.filter(pk=case.pk).aggregate(
         listenings=Count("listenings", distinct=True),
         assessments=Count("assessments", distinct=True),
@@ -274,10 +275,11 @@ def case_detail(request: AuthedRequest, public_id: Any) -> HttpResponse:
             if case.phase in PHASE_ORDER
             else -1,
             "safety_flags": _safety_flags(case),
+            "consents": consents,
             # A withdrawn consent stops the taking in charge: the team must see it at once.
-            "consent_in_force": Consent.objects.active()
-            .filter(person=case.person, purpose=Consent.Purpose.TAKING_IN_CHARGE)
-            .exists(),
+            "consent_in_force": any(
+                c.purpose == Consent.Purpose.TAKING_IN_CHARGE for c in consents
+            ),
         },
     )
 
