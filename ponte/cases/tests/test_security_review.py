@@ -209,3 +209,37 @@ def test_update_case_refuses_a_team_member_from_another_organisation(world: Any)
             team=[world.users["coordinator@foreign"]],
             expected_version=case.version,
         )
+
+
+# ---- 8. An anonymised person can be given a new consent and a new case -----------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="review #8: case_open reads the person through owned_by_workers without the "
+    "anonymised_at filter, and neither record_consent nor open_case refuses an anonymised person",
+)
+def test_case_open_refuses_an_anonymised_person(world: Any, client_for: Any) -> None:
+    from ponte.cases.services.rights import ErasureReason, anonymise_person
+
+    person = CaseFactory(
+        access_point=world.own_access_point, phase=Phase.CLOSED, closed_on=TODAY()
+    ).person
+    anonymise_person(person, actor=world.users["coordinator"], reason=ErasureReason.REQUEST)
+    url = reverse("cases:case_open") + f"?person={person.public_id}"
+    client = client_for(world.users["case_manager"])
+    response = client.post(
+        url,
+        {
+            "access_point": world.own_access_point.pk,
+            "source": "self_referral",
+            "opened_on": TODAY().isoformat(),
+            "agreed": "on",
+            "consent_method": Consent.Method.WRITTEN,
+            "consent_language": "it",
+            "consent_given_on": TODAY().isoformat(),
+        },
+    )
+    assert response.status_code == 404
+    assert Case.objects.filter(person=person).count() == 1
+    assert not Consent.objects.active().filter(person=person).exists()
