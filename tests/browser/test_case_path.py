@@ -300,3 +300,61 @@ def test_one_person_from_an_outreach_contact_to_a_closed_case(kit: Any, network:
             expect(timeline).to_contain_text(translation.gettext(phase))
     assert set(case.events.values_list("kind", flat=True)) >= {k.value for k in kinds}
     assert not walk.findings, "\n".join(walk.findings)
+
+
+@pytest.mark.browser
+def test_a_partner_sees_the_person_only_under_a_sharing_consent(kit: Any, network: Any) -> None:
+    from ponte.cases.factories import CaseFactory
+    from ponte.people.models import Consent
+
+    world = network
+    case = CaseFactory(
+        access_point=world.own_access_point,
+        case_manager=world.users["case_manager"],
+        person__household="Vive con il fratello (fittizio)",
+        person__safe_contact="Dopo le 19, solo messaggi",
+    )
+    person = case.person
+    person_path = reverse("people:person_detail", args=[person.public_id])
+    partner = kit.tab(kit.context(world.users["partner_operator@partner"])).page
+    manager = Walk(kit.tab(kit.context(world.users["case_manager"])).page)
+    page = manager.page
+
+    def partner_status() -> int:
+        response = partner.goto(kit.url(person_path))
+        assert response is not None
+        return response.status
+
+    assert partner_status() == 404
+
+    # The case manager records the person's consent to share with the partner.
+    manager.goto(kit.url(person_path), "person page")
+    manager.follow(
+        page.locator(
+            f"main a[href^='{reverse('people:consent_create', args=[person.public_id])}']"
+        ).first,
+        "consent form",
+    )
+    page.locator("#id_purpose").select_option("sharing")
+    page.locator("#id_recipient").select_option(label=world.partner.name)
+    page.locator("#id_method").select_option("written")
+    tick(page, "#id_agreed")
+    manager.submit("main form[method=post]", "person page, consent recorded")
+    consent = Consent.objects.active().get(person=person, purpose="sharing")
+
+    assert partner_status() == 200
+    expect(partner.locator("h1")).to_contain_text(person.display_name)
+    # The reduced page: nothing of the person's story or documents.
+    shared = partner.locator("main").inner_text()
+    assert "Dopo le 19, solo messaggi" in shared
+    assert "Vive con il fratello" not in shared
+    expect(
+        partner.locator(f"a[href*='{reverse('people:person_edit', args=[person.public_id])}']")
+    ).to_have_count(0)
+
+    # Withdrawn: at once, for everyone it concerned.
+    withdraw = reverse("people:consent_withdraw", args=[person.public_id, consent.public_id])
+    manager.follow(page.locator(f"main a[href='{withdraw}']"), "withdraw form")
+    manager.submit("main form[method=post]", "person page, consent withdrawn")
+    assert partner_status() == 404
+    assert not manager.findings, "\n".join(manager.findings)
