@@ -158,6 +158,7 @@ def catalogue(world: Any) -> list[PageSpec]:
         PageSpec("403 page", reverse(network + "organization_create"), "analyst", status=403),
     ]
     specs += _catalog_pages(world)
+    specs += _people_and_case_pages(world)
     return specs
 
 
@@ -197,6 +198,196 @@ def _catalog_pages(world: Any) -> list[PageSpec]:
         PageSpec("opportunity list", reverse("catalog:opportunity_list"), cm),
         PageSpec("opportunity create", reverse("catalog:opportunity_create"), cm),
         PageSpec("gap analysis", reverse("catalog:gap_analysis"), "analyst"),
+    ]
+
+
+def case_world(world: Any) -> Any:
+    """A case in implementation with something in every section, built through the services
+    (as the demo does), plus a person without a case and an outreach contact. Stored on
+    `world.case_world`, so the screenshots reuse it."""
+    if getattr(world, "case_world", None) is not None:
+        return world.case_world
+    from types import SimpleNamespace
+
+    from ponte.cases.demo import POSITIVE_SCREENING
+    from ponte.cases.demo.builder import DemoBuilder
+    from ponte.cases.models import Phase
+    from ponte.cases.services import plan as planning
+    from ponte.catalog.factories import ServiceFactory
+    from ponte.catalog.taxonomy import Area
+    from ponte.outreach.factories import ContactFactory, OutingFactory
+    from ponte.people.factories import PersonFactory
+
+    actor = world.users["case_manager"]
+    b = DemoBuilder(world.own_access_point, actor)
+    person = {
+        "given_name": "Gurpreet (fittizio)",
+        "family_name": "Singh",
+        "gender": "male",
+        "birth_year": 1990,
+        "citizenship": "IN",
+        "languages": "pa,hi",
+        "needs_interpreter": True,
+        "safe_contact": "Dopo le 19, solo messaggi (fittizio)",
+    }
+    b.intake(120, person, source="outreach")
+    b.listening(118, ["legal", "labour_disputes"], ["labour_rights", "helpline"], "pa")
+    b.move(110, Phase.ANALYSIS)
+    b.assess(100, POSITIVE_SCREENING)  # not decided yet: the decision form is walked too
+    b.safety(99, "medium", fear_of_retaliation=True, debt=True, documents_held_by="employer")
+    b.skills(98, "2", [{"what": "Bracciante (fittizio)", "sector": "agriculture", "months": 36}])
+    b.move(90, Phase.PLAN)
+    service = ServiceFactory(
+        organization=world.own,
+        name="Orientamento al lavoro fittizio",
+        areas=[Area.WORK_GUIDANCE],
+        langs=["pa", "it"],
+        places=[world.province],
+        open_without_permit=True,
+    )
+    goals = [
+        planning.GoalInput(
+            text="Un contratto regolare in agricoltura",
+            actions=[
+                planning.ActionInput(
+                    text="Colloquio al centro per l'impiego",
+                    owner="case_manager",
+                    due_on=b.ago(-20),
+                ),
+                planning.ActionInput(text="Corso di sicurezza", owner="person", due_on=b.ago(5)),
+            ],
+        ),
+        planning.GoalInput(text="Imparare l'italiano (A2)"),
+    ]
+    texts = {
+        "why_here": "Voglio un lavoro in regola e non avere più debiti.",
+        "fears": "Perdere il posto letto; che il datore di lavoro lo venga a sapere.",
+        "work_goal": "Lavorare in agricoltura con un contratto.",
+        "end_goal": "Un contratto, una casa, i documenti in ordine.",
+    }
+    services = [
+        planning.ServiceInput(
+            service=service, where_how="Via dei Test 1", when="Martedì mattina", contact="Giulia"
+        )
+    ]
+    b.on(90, lambda: planning.save_plan_draft(
+        b.current, actor=actor, texts=texts, services=services, goals=goals, expected_version=None
+    ))  # fmt: skip
+    b.on(
+        90, lambda: planning.agree_plan(b.current, actor=actor, agreed_on=b.ago(90), language="pa")
+    )
+    b.move(85, Phase.IMPLEMENTATION)
+    b.activity(80, "guidance", 60)
+    b.activity(70, "legal", 90)
+    b.budget(75, {"housing": (1200, 800), "health": (300, 120), "work": (500, 0)})
+    b.follow_ups(60, [("done", 3), ("missed", None), ("planned", None)])
+    b.outcome(
+        20, "job", {"contract_type": "fixed_term", "sector": "agriculture", "starts_on": b.ago(20)}
+    )
+    b.note(10, "Colloquio andato bene (fittizio).")
+    b.share_with(10, world.partner)
+    case = b.current
+    outing = OutingFactory(access_point=world.own_access_point)
+    contact = ContactFactory(outing=outing, alias="Samir (fittizio)", nationality="MA")
+    world.case_world = SimpleNamespace(
+        case=case,
+        person=case.person,
+        plan=case.plans.order_by("-revision").first(),
+        assessment=case.assessments.get(),
+        listening=case.listenings.get(),
+        follow_up=case.follow_ups.filter(status="planned").first(),
+        support=case.support_measures.first(),
+        consent=case.person.consents.filter(purpose="sharing").get(),
+        newcomer=PersonFactory(organization=world.own, given_name="Ionela (fittizia)"),
+        contact=contact,
+        service=service,
+    )
+    return world.case_world
+
+
+def _people_and_case_pages(world: Any) -> list[PageSpec]:
+    w = case_world(world)
+    cid, pid = w.case.public_id, w.person.public_id
+    cm, co = "case_manager", "coordinator"
+
+    def case(name: str, *more: Any) -> str:
+        return reverse(f"cases:{name}", args=[cid, *more])
+
+    return [
+        PageSpec("people list", reverse("people:person_list"), cm),
+        PageSpec("people search", reverse("people:person_list") + "?q=singh", cm),
+        PageSpec("person detail", reverse("people:person_detail", args=[pid]), cm),
+        PageSpec(
+            "person, shared with a partner",
+            reverse("people:person_detail", args=[pid]),
+            "partner_operator@partner",
+        ),
+        PageSpec("person edit", reverse("people:person_edit", args=[pid]), cm),
+        PageSpec("person create", reverse("people:person_create"), cm),
+        PageSpec(
+            "person create, with errors",
+            reverse("people:person_create"),
+            cm,
+            then=_submit_empty_form,
+        ),
+        PageSpec("consent create", reverse("people:consent_create", args=[pid]), cm),
+        PageSpec(
+            "consent withdraw",
+            reverse("people:consent_withdraw", args=[pid, w.consent.public_id]),
+            cm,
+        ),
+        PageSpec("consent print", reverse("people:consent_print", args=[pid]), cm),
+        PageSpec("consent text", reverse("people:consent_text"), cm),
+        PageSpec("case list", reverse("cases:case_list"), cm),
+        PageSpec("my work", reverse("cases:my_work"), cm),
+        PageSpec("case open", reverse("cases:case_open") + f"?person={w.newcomer.public_id}", cm),
+        PageSpec(
+            "case from contact", reverse("cases:case_from_contact", args=[w.contact.public_id]), cm
+        ),
+        PageSpec("case overview", case("case_detail"), cm),
+        PageSpec("case edit", case("case_edit"), cm),
+        PageSpec("case close", case("case_close"), cm),
+        PageSpec("listening list", case("listening_list"), cm),
+        PageSpec("listening new", case("listening_create"), cm),
+        PageSpec("listening edit", case("listening_edit", w.listening.public_id), cm),
+        PageSpec("assessment list", case("assessment_list"), cm),
+        PageSpec("assessment new", case("assessment_create"), cm),
+        PageSpec("assessment new, from the last", case("assessment_create") + "?from=last", cm),
+        PageSpec("assessment detail", case("assessment_detail", w.assessment.public_id), cm),
+        PageSpec("assessment decision", case("assessment_decide", w.assessment.public_id), cm),
+        PageSpec("assessment notes", case("assessment_notes", w.assessment.public_id), cm),
+        PageSpec("safety list", case("safety_list"), cm),
+        PageSpec("safety new", case("safety_create"), cm),
+        PageSpec("skills", case("skills"), cm),
+        PageSpec("skills edit", case("skills_edit"), cm),
+        PageSpec("plan", case("plan"), cm),
+        PageSpec("plan revision", case("plan_revision", w.plan.revision), cm),
+        PageSpec("plan print", case("plan_print", w.plan.revision) + "?lang=it", cm),
+        PageSpec("plan print (pa)", case("plan_print", w.plan.revision) + "?lang=pa", cm),
+        PageSpec("matching", case("matching"), cm),
+        PageSpec("activity list", case("activity_list"), cm),
+        PageSpec("activity new", case("activity_create"), cm),
+        PageSpec("support list", case("support_list"), cm),
+        PageSpec("support new", case("support_create"), cm),
+        PageSpec("autonomy new", case("autonomy_create"), cm),
+        PageSpec("support update", case("support_update", w.support.public_id), cm),
+        PageSpec("follow-up list", case("follow_up_list"), cm),
+        PageSpec("follow-up record", case("follow_up_record", w.follow_up.public_id), cm),
+        PageSpec("outcome list", case("outcome_list"), cm),
+        PageSpec("outcome new", case("outcome_create"), cm),
+        PageSpec("outcome new, with errors", case("outcome_create"), cm, then=_submit_empty_form),
+        PageSpec("note list", case("note_list"), cm),
+        PageSpec("person export form", reverse("cases:person_export", args=[pid]), co),
+        PageSpec(
+            "person export",
+            reverse("cases:person_export", args=[pid]) + "?format=html&purpose=access",
+            co,
+        ),
+        PageSpec("person erase", reverse("cases:person_erase", args=[pid]), co),
+        PageSpec("HTCDS export form", reverse("cases:htcds_export"), "analyst"),
+        PageSpec(
+            "case 404 for a partner", case("case_detail"), "partner_operator@partner", status=404
+        ),
     ]
 
 
