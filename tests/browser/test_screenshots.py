@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from tests.browser.support import VIEWPORTS
+from tests.browser.support import PHONE, VIEWPORTS
 
 LANGUAGES = {"it": "it-IT", "en": "en-GB"}
 
@@ -93,3 +93,58 @@ def test_login_page_holds_right_to_left(kit: Any, screenshot_dir: Path, size: st
     field = page.locator("#id_username").bounding_box()
     assert label and field
     assert abs((label["x"] + label["width"]) - (field["x"] + field["width"])) < 2
+
+
+PLAN_LANGUAGES = ["it", "en", "fr", "ar", "ur", "pa", "bn", "es"]
+RIGHT_TO_LEFT = {"ar", "ur"}
+
+
+def case_pages(world: Any) -> list[tuple[str, str]]:
+    from tests.browser.pages import case_world
+
+    w = case_world(world)
+    cid = w.case.public_id
+    return [
+        ("case-overview", reverse("cases:case_detail", args=[cid])),
+        (
+            "assessment-detail",
+            reverse("cases:assessment_detail", args=[cid, w.assessment.public_id]),
+        ),
+        ("plan-edit", reverse("cases:plan_edit", args=[cid])),
+        ("my-work", reverse("cases:my_work")),
+        ("follow-up-form", reverse("cases:follow_up_record", args=[cid, w.follow_up.public_id])),
+        ("person", reverse("people:person_detail", args=[w.person.public_id])),
+    ]
+
+
+@pytest.mark.browser
+def test_screenshots_of_the_case_pages_and_the_printed_plan(
+    kit: Any, network: Any, screenshot_dir: Path
+) -> None:
+    """The case manager's main pages in Italian; the person's copy of the plan in the
+    eight languages it is handed over in, right to left where the script needs it."""
+    from tests.browser.pages import case_world
+
+    w = case_world(network)
+    print_path = reverse("cases:plan_print", args=[w.case.public_id, w.plan.revision])
+    problems: list[str] = []
+    for size, viewport in {"phone": PHONE, "desktop": {"width": 1366, "height": 900}}.items():
+        page = kit.tab(kit.context(network.users["case_manager"], viewport=viewport)).page
+        for name, path in case_pages(network):
+            response = page.goto(kit.url(path))
+            assert response is not None and response.status == 200, (name, response)
+            page.screenshot(path=str(screenshot_dir / f"it-{size}-{name}.png"), full_page=True)
+            if size == "phone" and (problem := overflow(page)):
+                problems.append(f"{name}: {problem}")
+        for lang in PLAN_LANGUAGES:
+            response = page.goto(kit.url(f"{print_path}?lang={lang}"))
+            assert response is not None and response.status == 200, (lang, response)
+            html = page.locator("html")
+            assert html.get_attribute("lang") == lang
+            assert html.get_attribute("dir") == ("rtl" if lang in RIGHT_TO_LEFT else "ltr"), lang
+            page.screenshot(
+                path=str(screenshot_dir / f"plan-print-{lang}-{size}.png"), full_page=True
+            )
+            if size == "phone" and (problem := overflow(page)):
+                problems.append(f"printed plan ({lang}): {problem}")
+    assert not problems, "\n".join(problems)
