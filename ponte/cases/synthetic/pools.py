@@ -15,18 +15,27 @@ from django.utils import timezone
 
 from ponte.cases import indicators
 from ponte.cases.models import (
+    Activity,
     Assessment,
     AutonomyAssessment,
     BudgetLine,
     Case,
+    CaseEvent,
+    CaseNeed,
+    CaseNote,
+    CaseVulnerability,
     Experience,
+    FirstListening,
+    FollowUp,
     Goal,
     LanguageSkill,
     LegalBasis,
     Observation,
+    Outcome,
     Plan,
     PlanAction,
     PlanService,
+    SafetyAssessment,
     SkillsProfile,
     SupportMeasure,
 )
@@ -171,5 +180,15 @@ def delete_protected(cases: QuerySet[Case]) -> None:
         (LanguageSkill, "profile__case__in"),
         (SkillsProfile, "case__in"),
         (Assessment, "case__in"),
+        # Leaves, one DELETE each, so the cases' own deletion finds nothing left to collect.
+        (CaseEvent, "case__in"),
+        (CaseNeed, "case__in"),
+        (CaseVulnerability, "case__in"),
+        (FirstListening, "case__in"),
+        (CaseNote, "case__in"),
+        (Activity, "case__in"),
+        (FollowUp, "case__in"),
+        (Outcome, "case__in"),
+        (SafetyAssessment, "case__in"),
     ]:
         model._default_manager.filter(**{path: cases}).delete()
