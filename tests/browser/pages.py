@@ -287,10 +287,18 @@ def case_world(world: Any) -> Any:
     b.note(10, "Colloquio andato bene (fittizio).")
     b.share_with(10, world.partner)
     case = b.current
+    # A second person whose plan is still a draft: its edit form is open.
+    b.intake(30, {"given_name": "Amina (fittizia)", "citizenship": "MA", "languages": "ar,fr"})
+    b.path((25, Phase.ANALYSIS), (10, Phase.PLAN))
+    b.on(5, lambda: planning.save_plan_draft(
+        b.current, actor=actor, texts=texts, services=services, goals=goals, expected_version=None
+    ))  # fmt: skip
+    draft = b.current
     outing = OutingFactory(access_point=world.own_access_point)
     contact = ContactFactory(outing=outing, alias="Samir (fittizio)", nationality="MA")
     world.case_world = SimpleNamespace(
         case=case,
+        draft=draft,
         person=case.person,
         plan=case.plans.order_by("-revision").first(),
         assessment=case.assessments.get(),
@@ -361,6 +369,7 @@ def _people_and_case_pages(world: Any) -> list[PageSpec]:
         PageSpec("skills", case("skills"), cm),
         PageSpec("skills edit", case("skills_edit"), cm),
         PageSpec("plan", case("plan"), cm),
+        PageSpec("plan edit", reverse("cases:plan_edit", args=[w.draft.public_id]), cm),
         PageSpec("plan revision", case("plan_revision", w.plan.revision), cm),
         PageSpec("plan print", case("plan_print", w.plan.revision) + "?lang=it", cm),
         PageSpec("plan print (pa)", case("plan_print", w.plan.revision) + "?lang=pa", cm),

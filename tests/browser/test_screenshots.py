@@ -110,7 +110,7 @@ def case_pages(world: Any) -> list[tuple[str, str]]:
             "assessment-detail",
             reverse("cases:assessment_detail", args=[cid, w.assessment.public_id]),
         ),
-        ("plan-edit", reverse("cases:plan_edit", args=[cid])),
+        ("plan-edit", reverse("cases:plan_edit", args=[w.draft.public_id])),
         ("my-work", reverse("cases:my_work")),
         ("follow-up-form", reverse("cases:follow_up_record", args=[cid, w.follow_up.public_id])),
         ("person", reverse("people:person_detail", args=[w.person.public_id])),
@@ -133,6 +133,7 @@ def test_screenshots_of_the_case_pages_and_the_printed_plan(
         for name, path in case_pages(network):
             response = page.goto(kit.url(path))
             assert response is not None and response.status == 200, (name, response)
+            assert response.request.redirected_from is None, name
             page.screenshot(path=str(screenshot_dir / f"it-{size}-{name}.png"), full_page=True)
             if size == "phone" and (problem := overflow(page)):
                 problems.append(f"{name}: {problem}")
