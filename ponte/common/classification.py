@@ -447,18 +447,17 @@ CLASSIFICATION: dict[str, dict[str, list[str]]] = {
         "personal": [
             "case",
             "education",
-            "certifications",
             "driving_licence",
             "wish",
             "available_hours",
             "has_transport",
-            "places",
             "childcare_constraints",
         ],
-        "sensitive": ["competences", "other_constraints"],
+        "sensitive": ["competences", "other_constraints", "certifications", "places"],
     },
     "cases.Experience": {
-        "personal": ["id", "profile", "what", "sector", "where", "months", "formal", "learned"],
+        "personal": ["id", "profile", "sector", "months", "formal"],
+        "sensitive": ["what", "where", "learned"],
     },
     "cases.LanguageSkill": {"personal": ["id", "profile", "language", "level"]},
     "cases.Plan": {
@@ -547,10 +546,9 @@ CLASSIFICATION: dict[str, dict[str, list[str]]] = {
             "dispute_settled",
             "amount_recovered",
             "legal_basis",
-            "description",
         ],
         "staff_personal": ["recorded_by"],
-        "sensitive": ["employer"],
+        "sensitive": ["employer", "description"],
     },
 }
 

@@ -154,6 +154,10 @@ class ConsentInput:
 
 def record_consent(person: Person, *, actor: Any, consent: ConsentInput) -> Consent:
     require(actor, person.organization_id, Cap.MANAGE_CASES)
+    if person.anonymised_at is not None:
+        raise ValidationError(_("This person's data has been anonymised."))
+    if consent.recipient is not None and not consent.recipient.is_active:
+        raise ValidationError({"recipient": _("This organisation is no longer active.")})
     if consent.purpose == Consent.Purpose.SHARING and consent.recipient is None:
         raise ValidationError({"recipient": _("Name the organisation the data is shared with.")})
     if consent.purpose != Consent.Purpose.SHARING and consent.recipient is not None:

@@ -172,12 +172,12 @@ class SkillsProfile(TimeStampedModel):
     education = models.CharField(
         _("education"), max_length=8, choices=IscedLevel.choices, default=IscedLevel.UNKNOWN
     )
-    certifications = models.CharField(_("certifications"), max_length=400, blank=True)
+    certifications = EncryptedTextField(_("certifications"), blank=True)
     driving_licence = models.CharField(_("driving licence"), max_length=40, blank=True)
     wish = models.CharField(_("wishes"), max_length=8, choices=Wish.choices, blank=True)
     available_hours = models.CharField(_("hours available"), max_length=200, blank=True)
     has_transport = models.BooleanField(_("has own transport"), default=False)
-    places = models.CharField(_("where they can work"), max_length=200, blank=True)
+    places = EncryptedTextField(_("where they can work"), blank=True)
     childcare_constraints = models.BooleanField(_("has children to look after"), default=False)
     other_constraints = EncryptedTextField(_("other constraints"), blank=True)
 
@@ -187,12 +187,13 @@ class SkillsProfile(TimeStampedModel):
 
 class Experience(models.Model):
     profile = models.ForeignKey(SkillsProfile, on_delete=models.CASCADE, related_name="experiences")
-    what = models.CharField(_("what"), max_length=200)
+    # Where and what the person worked can name the exploiter: encrypted like the rest.
+    what = EncryptedTextField(_("what"))
     sector = models.CharField(_("sector"), max_length=16, blank=True)  # outreach.codes.Sector
-    where = models.CharField(_("where"), max_length=200, blank=True)
+    where = EncryptedTextField(_("where"), blank=True)
     months = models.PositiveSmallIntegerField(_("how long (months)"), null=True, blank=True)
     formal = models.BooleanField(_("with a contract or a certificate"), default=False)
-    learned = models.CharField(_("what was learned"), max_length=400, blank=True)
+    learned = EncryptedTextField(_("what was learned"), blank=True)
 
     class Meta:
         ordering = ["id"]

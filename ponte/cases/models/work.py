@@ -280,7 +280,7 @@ class Outcome(TimeStampedModel):
         related_name="outcomes",
         verbose_name=_("legal basis"),
     )
-    description = models.CharField(_("what"), max_length=300, blank=True)
+    description = EncryptedTextField(_("what"), blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

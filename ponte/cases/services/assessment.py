@@ -242,11 +242,8 @@ def record_assessment(
             )
             for o in observations
         )
-        outcome = _("screening positive") if screening.possible_victim else _("screening negative")
-        summary = _("%(count)d observations; %(outcome)s") % {
-            "count": len(observations),
-            "outcome": outcome,
-        }
+        # Counts only: the screening result is read on the assessment page, not in the timeline.
+        summary = _("%(count)d observations") % {"count": len(observations)}
         _written(
             current,
             actor,

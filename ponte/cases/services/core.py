@@ -43,9 +43,23 @@ def can(user: Any, case: Case, cap: Cap) -> bool:
     return has_cap(user, case.access_point.lead_organization_id, cap)
 
 
-def locked_case(case: Case, expected_version: int | None = None) -> Case:
-    """Lock the case row for this transaction; refuse a stale form (someone saved meanwhile)."""
-    current = Case.objects.select_for_update().get(pk=case.pk)
+def locked_case(case: Case, expected_version: int | None = None, *, closing: bool = False) -> Case:
+    """Lock the case row for this transaction; refuse a stale form (someone saved meanwhile).
+
+    Every write to a case or one of its parts comes through here, so this is also where a
+    restriction of processing (GDPR art. 18) and an erasure stop all new work on the file:
+    only closing the case stays possible under a restriction.
+    """
+    current = Case.objects.select_for_update().select_related("person").get(pk=case.pk)
+    if current.person.anonymised_at is not None:
+        raise ValidationError(_("This person's data has been anonymised."))
+    if current.person.processing_restricted and not closing:
+        raise ValidationError(
+            _(
+                "The person asked to restrict the processing of their data: nothing new can be "
+                "recorded until the restriction is lifted."
+            )
+        )
     if expected_version is not None and current.version != expected_version:
         raise StaleEdit()
     return current
@@ -110,6 +124,8 @@ def open_case(
     require(actor, access_point.lead_organization_id, Cap.MANAGE_CASES)
     if person.organization_id != access_point.lead_organization_id:
         raise ValidationError(_("The person is registered by another organisation."))
+    if person.anonymised_at is not None:
+        raise ValidationError(_("This person's data has been anonymised."))
     if person.processing_restricted:
         raise ValidationError(_("The person asked to restrict the processing of their data."))
     if (
@@ -295,6 +311,13 @@ def update_case(
         manager, case.access_point.lead_organization_id, Cap.MANAGE_CASES
     ):
         raise ValidationError({"case_manager": _("The case manager must work at this PUA.")})
+    outsiders = [
+        u
+        for u in team or []
+        if not has_cap(u, case.access_point.lead_organization_id, Cap.VIEW_CASES)
+    ]
+    if outsiders:
+        raise ValidationError({"team": _("The team is made of the PUA's case workers.")})
     with transaction.atomic():
         current = locked_case(case, expected_version)
         changed = [n for n in CASE_FIELDS if n in data and getattr(current, n) != data[n]]
@@ -347,7 +370,7 @@ def close_case(
     if closed_on < case.opened_on:
         raise ValidationError({"closed_on": _("A case cannot close before it opened.")})
     with transaction.atomic():
-        current = locked_case(case, expected_version)
+        current = locked_case(case, expected_version, closing=True)
         if current.phase == Phase.CLOSED:
             raise ValidationError(_("The case is already closed."))
         before = current.phase

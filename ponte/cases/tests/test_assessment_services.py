@@ -103,7 +103,7 @@ def test_positive_snapshot_equals_screen_of_stored_observations(world: Any) -> N
     }
     event = case.events.get(kind=EventKind.ASSESSMENT)
     # Counts only, never which indicators (written in the writer's language).
-    assert event.summary == "8 observations; screening positive"
+    assert event.summary == "8 observations"
     assert_audited(
         "cases.assessment_recorded",
         case,

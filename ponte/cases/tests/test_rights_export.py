@@ -85,6 +85,10 @@ def make_full_case(access_point: Any, **case_kwargs: Any) -> Case:
         person__citizenship="IN",
         **case_kwargs,
     )
+    from ponte.people.factories import ConsentFactory
+
+    # The person agreed to anonymous use for evaluation: their case may reach the HTCDS export.
+    ConsentFactory(person=case.person, purpose="evaluation")
     CaseEvent.objects.create(case=case, at=timezone.now(), kind="opened", reason=SECRET["reason"])
     CaseVulnerability.objects.create(case=case, code="isolation")
     CaseNeed.objects.create(case=case, area="housing_emergency", recorded_on=today)
@@ -146,7 +150,7 @@ def test_collect_person_data_has_every_models_rows(world: Any) -> None:
     data = json.loads(json.dumps(collect_person_data(case.person)))
     assert data["person"]["given_name"] == SECRET["given"]
     assert data["person"]["gender"]["code"] == "female" and data["person"]["gender"]["label"]
-    assert len(data["consents"]) == 1
+    assert len(data["consents"]) == 2  # taking in charge, evaluation
     (c,) = data["cases"]
     for key in (
         "vulnerabilities",
@@ -214,7 +218,7 @@ def test_export_asks_the_purpose_first_and_audits(world: Any, client_for: Any) -
     case = make_full_case(world.own_access_point)
     client = client_for(world.users["coordinator"])
     form = client.get(export_url(case.person, format="json"))
-    assert form.status_code == 200 and b"Why" in form.content
+    assert form.status_code == 200 and b'name="purpose"' in form.content
     assert not AuditEvent.objects.filter(action="people.person_exported").exists()
     missing = client.get(export_url(case.person, format="json", purpose="other"))
     assert missing.status_code == 200 and "application/json" not in missing["Content-Type"]

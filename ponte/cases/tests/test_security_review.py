@@ -53,11 +53,6 @@ def _write_activity(case: Case, actor: Any) -> None:
     work_services.record_activity(case, actor=actor, kind="guidance", done_on=TODAY())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review #1: processing_restricted is only checked by open_case; every other case "
-    "write (listening, assessment, plan, notes, activities, support, outcomes) goes on",
-)
 @pytest.mark.parametrize("write", [_write_listening, _write_note, _write_activity])
 def test_restricted_person_refuses_new_case_writes(world: Any, write: Any) -> None:
     case = _restricted_case(world)
@@ -131,11 +126,6 @@ def test_name_search_is_not_a_get_form(world: Any, client_for: Any, url_name: st
 # ---- 4. The pseudonymous HTCDS export ignores the evaluation consent --------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review #4: Consent.Purpose.EVALUATION is recorded but never checked: people who "
-    "did not agree (or withdrew) to 'anonymous use for evaluation' are in the HTCDS rows",
-)
 def test_htcds_export_only_people_who_agreed_to_evaluation(world: Any, client_for: Any) -> None:
     agreed = CaseFactory(access_point=world.own_access_point)
     ConsentFactory(person=agreed.person, purpose=Consent.Purpose.EVALUATION)
@@ -151,11 +141,6 @@ def test_htcds_export_only_people_who_agreed_to_evaluation(world: Any, client_fo
 # ---- 5. The screening outcome is written in the plain timeline summary ----------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review #5: record_assessment writes 'screening positive/negative' in the "
-    "unencrypted CaseEvent.summary, against the module's own rule (codes and counts only)",
-)
 def test_assessment_timeline_summary_has_no_screening_result(world: Any) -> None:
     case = CaseFactory(access_point=world.own_access_point, phase=Phase.ANALYSIS)
     with translation.override("en"):
@@ -174,11 +159,6 @@ def test_assessment_timeline_summary_has_no_screening_result(world: Any) -> None
 # ---- 6. Free text about the person's past work is stored in clear ----------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review #6: Experience.what/where/learned and Outcome.description are free text in "
-    "plain CharFields (classified 'personal'); where the person worked can name the exploiter",
-)
 @pytest.mark.parametrize(
     ("label", "field"),
     [
@@ -194,11 +174,6 @@ def test_free_text_about_work_is_sensitive(label: str, field: str) -> None:
 # ---- 7. A case's team is not checked by the service -------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review #7: update_case accepts any user in `team` (only the view's form limits "
-    "the choice to the PUA's case workers); the case manager is checked, the team is not",
-)
 def test_update_case_refuses_a_team_member_from_another_organisation(world: Any) -> None:
     case = CaseFactory(access_point=world.own_access_point)
     with pytest.raises(ValidationError):
@@ -214,11 +189,6 @@ def test_update_case_refuses_a_team_member_from_another_organisation(world: Any)
 # ---- 8. An anonymised person can be given a new consent and a new case -----------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review #8: case_open reads the person through owned_by_workers without the "
-    "anonymised_at filter, and neither record_consent nor open_case refuses an anonymised person",
-)
 def test_case_open_refuses_an_anonymised_person(world: Any, client_for: Any) -> None:
     from ponte.cases.services.rights import ErasureReason, anonymise_person
 

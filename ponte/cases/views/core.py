@@ -142,7 +142,8 @@ def _case_search(query: str) -> Q:
 @access_rule("capability:manage_cases", "open a case for a person the user's PUA registered")
 def case_open(request: AuthedRequest) -> HttpResponse:
     person = get_object_or_404(
-        Person.objects.owned_by_workers(request.user), public_id=request.GET.get("person") or None
+        Person.objects.owned_by_workers(request.user).filter(anonymised_at__isnull=True),
+        public_id=request.GET.get("person") or None,
     )
     points = _managing_access_points(request.user).filter(
         lead_organization_id=person.organization_id

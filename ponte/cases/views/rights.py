@@ -14,6 +14,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -328,6 +329,12 @@ def htcds_export(request: AuthedRequest) -> HttpResponse:
     form = HtcdsForm(request.GET if "purpose" in request.GET else None)
     if not form.is_valid():
         return render(request, "cases/rights/htcds_export_form.html", {"form": form})
+    # Purpose limitation: only people who agreed to anonymous use for evaluation (or whose data
+    # is already anonymised) are in rows that leave the team.
+    agreed = Consent.objects.active().filter(
+        person=OuterRef("person_id"), purpose=Consent.Purpose.EVALUATION
+    )
+    cases = cases.filter(Q(Exists(agreed)) | Q(person__anonymised_at__isnull=False))
     rows = list(htcds.rows(cases))
     with transaction.atomic():
         record(
