@@ -37,12 +37,6 @@ def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
 
 
 class PersonFilterForm(forms.Form):
-    q = forms.CharField(
-        label=_("Name or reference"),
-        required=False,
-        max_length=100,
-        help_text=_("Spellings are matched loosely: Muhammad also finds Mohammed."),
-    )
     organization = forms.ModelChoiceField(
         label=_("Registered by"),
         required=False,

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods
 from ponte.accounts.http import AuthedRequest
 from ponte.audit.services import record
 from ponte.common.access import access_rule
-from ponte.common.views import paginate, querystring_without_page, render_list
+from ponte.common.views import paginate, querystring_without_page, remembered_search, render_list
 from ponte.network.models import AccessPoint, Organization
 from ponte.network.roles import Cap, has_cap, has_cap_anywhere, organizations_with_cap
 from ponte.people import case_link
@@ -89,6 +89,9 @@ def person_list(request: AuthedRequest) -> HttpResponse:
         has_cap_anywhere(user, Cap.VIEW_CASES) or has_cap_anywhere(user, Cap.VIEW_PERSONAL_DATA)
     ):
         raise PermissionDenied
+    search_text, after_post = remembered_search(request, "people")
+    if after_post is not None:
+        return after_post
     form = PersonFilterForm(request.GET or None, organizations=_owner_organizations(user))
     qs: Any = (  # annotated with open_phase
         Person.objects.visible_to(user)
@@ -96,26 +99,33 @@ def person_list(request: AuthedRequest) -> HttpResponse:
         .annotate(open_phase=case_link.open_case_phase())
         .order_by("given_name", "family_name", "pk")
     )
-    qs = _search(qs, form.value("q") or "")
+    qs = _search(qs, search_text)
     if form.value("organization"):
         qs = qs.filter(organization=form.value("organization"))
-    if form.value("open_case") == "yes":
-        qs = qs.filter(open_phase__isnull=False)
-    elif form.value("open_case") == "no":
-        qs = qs.filter(open_phase__isnull=True)
-    page = paginate(request, qs)
-    labels = case_link.phase_labels()
     owned = set(organizations_with_cap(user, Cap.VIEW_CASES))
     is_admin = getattr(user, "is_platform_admin", False)
-    rows = [
-        {
-            "person": p,
-            "country": COUNTRY_NAMES.get(p.citizenship, p.citizenship),
-            "phase": labels.get(p.open_phase) if p.open_phase else None,  # type: ignore[attr-defined]
-            "shared": not is_admin and p.organization_id not in owned,
-        }
-        for p in page
-    ]
+    if form.value("open_case") in ("yes", "no"):
+        # A partner sees people, not case files: the filter works on the user's own people.
+        if not is_admin:
+            qs = qs.filter(organization_id__in=owned)
+        qs = qs.filter(open_phase__isnull=form.value("open_case") == "no")
+    page = paginate(request, qs)
+    labels = case_link.phase_labels()
+    rows = []
+    for p in page:
+        shared = not is_admin and p.organization_id not in owned
+        rows.append(
+            {
+                "person": p,
+                # Minimisation: for people shared by a partner, only what the shared page shows.
+                "country": None if shared else COUNTRY_NAMES.get(p.citizenship, p.citizenship),
+                "birth_year": None if shared else p.birth_year,
+                "phase": None
+                if shared or not p.open_phase  # type: ignore[attr-defined]
+                else labels.get(p.open_phase),  # type: ignore[attr-defined]
+                "shared": shared,
+            }
+        )
     return render_list(
         request,
         "people/person_list.html",
@@ -124,6 +134,7 @@ def person_list(request: AuthedRequest) -> HttpResponse:
             "page": page,
             "rows": rows,
             "querystring": querystring_without_page(request),
+            "search_text": search_text,
             "can_create": _intake_access_points(user).exists(),
         },
     )

@@ -34,7 +34,6 @@ class VersionedForm(forms.Form):
 
 
 class CaseFilterForm(forms.Form):
-    q = forms.CharField(label=_("Name or reference"), required=False, max_length=100)
     phase = forms.ChoiceField(
         label=_("Phase"), required=False, choices=[("", _("Any phase")), *Phase.choices]
     )

@@ -31,7 +31,12 @@ from ponte.cases.models import PHASE_ORDER, Case, Phase
 from ponte.cases.queries_assessment import latest_safety_flags
 from ponte.cases.services import core as services
 from ponte.common.access import access_rule
-from ponte.common.views import paginate, querystring_without_page, render_list
+from ponte.common.views import (
+    paginate,
+    querystring_without_page,
+    remembered_search,
+    render_list,
+)
 from ponte.network.models import AccessPoint, Membership
 from ponte.network.roles import Cap, Role, has_cap, has_cap_anywhere, organizations_with_cap
 from ponte.outreach.models import Contact
@@ -96,6 +101,9 @@ def _add_errors(form: Any, error: ValidationError) -> None:
 def case_list(request: AuthedRequest) -> HttpResponse:
     if not has_cap_anywhere(request.user, Cap.VIEW_CASES):
         raise PermissionDenied
+    search_text, after_post = remembered_search(request, "cases")
+    if after_post is not None:
+        return after_post
     visible = Case.objects.visible_to(request.user)
     access_points = AccessPoint.objects.filter(pk__in=visible.values("access_point_id")).order_by(
         "name"
@@ -110,8 +118,8 @@ def case_list(request: AuthedRequest) -> HttpResponse:
         cases = cases.filter(access_point=access_point)
     if form.value("mine"):
         cases = cases.filter(Q(case_manager=request.user) | Q(team=request.user)).distinct()
-    if query := (form.value("q") or "").strip():
-        cases = cases.filter(_case_search(query))
+    if search_text:
+        cases = cases.filter(_case_search(search_text))
     cases = cases.order_by("-phase_since")
     return render_list(
         request,
@@ -121,6 +129,7 @@ def case_list(request: AuthedRequest) -> HttpResponse:
             "page": paginate(request, cases),
             "querystring": querystring_without_page(request),
             "can_open": has_cap_anywhere(request.user, Cap.MANAGE_CASES),
+            "search_text": search_text,
         },
     )
 
