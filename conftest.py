@@ -105,5 +105,17 @@ def verified_client(user: User) -> Client:
 
 
 @pytest.fixture
+def english(settings: Any) -> Any:
+    """For tests that read the English msgids (messages, labels): the operators' default
+    language becomes English for services and pages alike. Italian is tested on its own
+    (tests/test_translations.py and the browser tests)."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
 def client_for():
     return verified_client

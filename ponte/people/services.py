@@ -10,12 +10,13 @@ from typing import Any
 from codicefiscale import codicefiscale
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from ponte.audit.services import record
-from ponte.network.models import Organization
+from ponte.network.models import Agreement, Organization
 from ponte.network.roles import Cap, require
 from ponte.people.matching import name_search_key
 from ponte.people.models import Consent, Person
@@ -156,8 +157,8 @@ def record_consent(person: Person, *, actor: Any, consent: ConsentInput) -> Cons
     require(actor, person.organization_id, Cap.MANAGE_CASES)
     if person.anonymised_at is not None:
         raise ValidationError(_("This person's data has been anonymised."))
-    if consent.recipient is not None and not consent.recipient.is_active:
-        raise ValidationError({"recipient": _("This organisation is no longer active.")})
+    if consent.recipient is not None:
+        _check_sharing_safeguards(person.organization, consent.recipient)
     if consent.purpose == Consent.Purpose.SHARING and consent.recipient is None:
         raise ValidationError({"recipient": _("Name the organisation the data is shared with.")})
     if consent.purpose != Consent.Purpose.SHARING and consent.recipient is not None:
@@ -204,6 +205,29 @@ def record_consent(person: Person, *, actor: Any, consent: ConsentInput) -> Cons
             },
         )
     return row
+
+
+def _check_sharing_safeguards(owner: Organization, recipient: Organization) -> None:
+    """Transfer to third parties only with safeguards (SECURITY.md §4 item 5): the recipient
+    is active and bound to the owner by a pact in force, or has a data-sharing agreement."""
+    if not recipient.is_active:
+        raise ValidationError({"recipient": _("This organisation is no longer active.")})
+    if recipient.data_sharing_agreement.strip():
+        return
+    parties = Q(promoter=owner) | Q(signatories__organization=owner)
+    other = Q(promoter=recipient) | Q(signatories__organization=recipient)
+    bound = (
+        Agreement.objects.in_force().filter(parties).filter(pk__in=Agreement.objects.filter(other))
+    )
+    if not bound.exists():
+        raise ValidationError(
+            {
+                "recipient": _(
+                    "Data can be shared only with an organisation bound to yours by an "
+                    "agreement in force, or with a data-sharing agreement on record."
+                )
+            }
+        )
 
 
 def withdraw_consent(consent: Consent, *, actor: Any, note: str = "") -> Consent:

@@ -26,6 +26,9 @@ from ponte.cases.indicators import (
     suggest_next_steps,
 )
 
+# Messages and labels are read in English (the msgids).
+pytestmark = pytest.mark.usefixtures("english")
+
 D = Framework.DELPHI
 
 

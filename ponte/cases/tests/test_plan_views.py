@@ -16,6 +16,9 @@ from ponte.cases.services import plan as svc
 from ponte.cases.tests.test_plan_services import draft, make_case
 from ponte.catalog.factories import ServiceFactory
 
+# Messages and labels are read in English (the msgids).
+pytestmark = pytest.mark.usefixtures("english")
+
 TODAY = timezone.localdate
 
 READERS = ["case_manager", "specialist", "coordinator", "platform_admin"]

@@ -17,6 +17,9 @@ from ponte.cases.tests.test_rights_export import SECRET, make_full_case
 from ponte.outreach.models import Contact
 from ponte.people.models import Consent, Person
 
+# Messages and labels are read in English (the msgids).
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def _erase_url(person: Any) -> str:
     return reverse("cases:person_erase", args=[person.public_id])

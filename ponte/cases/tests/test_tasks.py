@@ -15,6 +15,9 @@ from ponte.cases import queries_tasks as queries
 from ponte.cases.factories import CaseFactory
 from ponte.cases.models import FollowUp, Goal, Plan, PlanAction
 
+# Messages and labels are read in English (the msgids).
+pytestmark = pytest.mark.usefixtures("english")
+
 TODAY = timezone.localdate()
 DAY = datetime.timedelta(days=1)
 

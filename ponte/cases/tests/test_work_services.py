@@ -29,6 +29,9 @@ from ponte.cases.services.work import Amounts, SupportInput
 from ponte.people.models import Consent
 from ponte.people.services import ConsentInput, StaleEdit, record_consent, withdraw_consent
 
+# Messages and labels are read in English (the msgids).
+pytestmark = pytest.mark.usefixtures("english")
+
 TODAY = timezone.localdate()
 DAY = datetime.timedelta(days=1)
 

@@ -24,6 +24,9 @@ from ponte.cases.models import (
 from ponte.cases.services import work as services
 from ponte.cases.services import work_outcomes as outcomes
 
+# Messages and labels are read in English (the msgids).
+pytestmark = pytest.mark.usefixtures("english")
+
 TODAY = timezone.localdate()
 DAY = datetime.timedelta(days=1)
 

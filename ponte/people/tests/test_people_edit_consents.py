@@ -13,7 +13,7 @@ from ponte.people.factories import ConsentFactory, PersonFactory
 from ponte.people.models import Consent, Person
 from ponte.people.services import CONSENT_TEXT_VERSION
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def own_person(world: Any, **kwargs: Any) -> Person:

@@ -14,7 +14,7 @@ from ponte.people.factories import ConsentFactory, PersonFactory
 from ponte.people.models import Consent, Person
 from ponte.people.services import withdraw_consent
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def own_person(world: Any, **kwargs: Any) -> Person:
