@@ -37,7 +37,8 @@ def _rows(matrix: GapMatrix) -> Iterator[list[Any]]:
                 cell.active,
                 cell.being_designed,
                 cell.to_be_developed,
-                cell.needs,
+                # As on the page: small counts could point at a person in a small Ambito.
+                cell.needs if cell.needs >= 3 or not cell.needs else "<3",
                 _("yes") if cell.is_hole else _("no"),
             ]
 

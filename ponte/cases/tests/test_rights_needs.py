@@ -74,3 +74,19 @@ def test_gap_page_shows_the_needs(world: Any, client_for: Any) -> None:
     assert matrix.cell(ambito.pk, "housing_emergency").severity == 3  # needs and nothing active
     html = response.content.decode()
     assert "3 needs" in html or "3 bisogni" in html
+
+
+@pytest.mark.django_db
+def test_small_need_counts_are_not_shown_exactly() -> None:
+    from ponte.catalog.exports import _rows
+    from ponte.catalog.models import Service
+    from ponte.catalog.queries import gap_matrix
+    from ponte.network.factories import TerritoryFactory
+
+    ambito = TerritoryFactory(level="ambito", code="AMB-T", name="Ambito fittizio")
+    matrix = gap_matrix(
+        Service.objects.none(), needs={(ambito.pk, "legal"): 2, (ambito.pk, "health"): 5}
+    )
+    needs = {row[2]: row[6] for row in _rows(matrix) if row[1] == ambito.name}
+    assert needs[str(dict(matrix.areas)["legal"])] == "<3"
+    assert needs[str(dict(matrix.areas)["health"])] == 5
