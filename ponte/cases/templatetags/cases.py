@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.core.exceptions import FieldDoesNotExist
 from django.urls import NoReverseMatch, reverse
 
 from ponte.cases.sections import SECTIONS
@@ -58,3 +59,51 @@ def overdue_work(context: dict[str, Any]) -> int | None:
     if not has_cap_anywhere(user, Cap.VIEW_CASES):
         return None
     return overdue_count(user)
+
+
+@register.filter
+def event_summary(event: Any) -> str:
+    """The timeline line's detail in the reader's language. Services store codes (an activity
+    kind, a follow-up status, changed field names) so the line reads right in Italian and in
+    English; sentences written by older code pass through unchanged."""
+    from django.utils.translation import gettext
+
+    from ponte.cases.models import (
+        ActivityKind,
+        Case,
+        CaseNote,
+        EventKind,
+        FollowUp,
+        OutcomeKind,
+        SupportKind,
+    )
+
+    summary = str(getattr(event, "summary", "") or "")
+    kind = getattr(event, "kind", "")
+    extra = {"autonomy": gettext("autonomy assessment"), "scheduled": gettext("scheduled")}
+    labels: dict[str, dict[str, Any]] = {
+        EventKind.ACTIVITY: dict(ActivityKind.choices),
+        EventKind.SUPPORT: {**dict(SupportKind.choices), **extra},
+        EventKind.FOLLOW_UP: {**dict(FollowUp.Status.choices), **extra},
+        EventKind.OUTCOME: dict(OutcomeKind.choices),
+        EventKind.NOTE: dict(CaseNote.Visibility.choices),
+    }
+    if kind == EventKind.EDITED:
+        names = []
+        for name in summary.split(", "):
+            try:
+                names.append(str(getattr(Case._meta.get_field(name), "verbose_name", name)))
+            except FieldDoesNotExist:  # vulnerabilities, needs, team: related rows
+                names.append(
+                    {
+                        "vulnerabilities": gettext("vulnerability conditions"),
+                        "needs": gettext("needs"),
+                        "team": gettext("team"),
+                    }.get(name, name)
+                )
+        return ", ".join(names)
+    if kind in labels:
+        code, _sep, rest = summary.partition(":")
+        label = str(labels[kind].get(code, code))
+        return f"{label} ({gettext('spending')})" if rest == "spent" else label
+    return summary

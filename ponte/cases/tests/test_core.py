@@ -333,3 +333,21 @@ def test_withdrawn_consent_is_flagged_on_the_overview(world: Any, client_for: An
     assert 'class="alert alert-warning"' not in client.get(url).content.decode()
     Consent.objects.filter(person=case.person).update(withdrawn_at=timezone.now())
     assert 'class="alert alert-warning"' in client.get(url).content.decode()
+
+
+def test_timeline_lines_read_as_labels_not_codes(world: Any) -> None:
+    from ponte.cases.models import CaseEvent
+    from ponte.cases.templatetags.cases import event_summary
+
+    case = _case(world)
+    with translation.override("en"):
+        line = CaseEvent(case=case, at=timezone.now(), kind=EventKind.OUTCOME, summary="job")
+        assert event_summary(line) == "Job placement"
+        line = CaseEvent(
+            case=case, at=timezone.now(), kind=EventKind.EDITED, summary="needs, phase"
+        )
+        assert event_summary(line) == "needs, phase"
+        line = CaseEvent(
+            case=case, at=timezone.now(), kind=EventKind.SUPPORT, summary="budget:spent"
+        )
+        assert event_summary(line) == "Individual budget (spending)"

@@ -270,7 +270,8 @@ def case_detail(request: AuthedRequest, public_id: Any) -> HttpResponse:
             "team": list(case.team.all()),
             "can_manage": can_manage,
             "phase_form": PhaseForm(
-                initial={"version": case.version}, allowed=case.allowed_next_phases()
+                initial={"version": case.version, "to": _next_phase(case)},
+                allowed=case.allowed_next_phases(),
             )
             if can_manage and not case.is_closed
             else None,
@@ -292,6 +293,17 @@ def case_detail(request: AuthedRequest, public_id: Any) -> HttpResponse:
             ),
         },
     )
+
+
+def _next_phase(case: Case) -> str:
+    """What the move form offers first: the next step forward (or, when paused, the resume)."""
+    if case.phase == Phase.SUSPENDED:
+        return case.phase_before_suspension
+    if case.phase in PHASE_ORDER:
+        index = PHASE_ORDER.index(Phase(case.phase))
+        if index + 1 < len(PHASE_ORDER) and PHASE_ORDER[index + 1] != Phase.CLOSED:
+            return PHASE_ORDER[index + 1]
+    return ""
 
 
 def _safety_flags(case: Case) -> list[str]:
