@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "ponte.outreach",
     "ponte.people",
     "ponte.cases",
+    "ponte.referrals",
 ]
 
 MIDDLEWARE = [

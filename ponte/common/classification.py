@@ -550,6 +550,57 @@ CLASSIFICATION: dict[str, dict[str, list[str]]] = {
         "staff_personal": ["recorded_by"],
         "sensitive": ["employer", "description"],
     },
+    # Referrals: who sent what to whom is personal (it tells that a person is helped); what the
+    # sender writes about the person is sensitive.
+    "referrals.Referral": {
+        "internal": [*_ID, "version", "source", "reminded_at"],
+        "personal": [
+            "direction",
+            "status",
+            "sender",
+            "sender_kind",
+            "receiver",
+            "access_point",
+            "service",
+            "case",
+            "need",
+            "urgency",
+            "shared_sections",
+            "language",
+            "answer_due_on",
+            "sent_at",
+            "received_at",
+            "answered_at",
+            "closed_at",
+            "receiver_outside_ponte",
+        ],
+        "staff_personal": ["created_by"],
+        "sensitive": [
+            "message",
+            "person_alias",
+            "person_contact",
+            "first_evaluation",
+            "reason",
+            "outcome",
+        ],
+    },
+    "referrals.ReferralEvent": {
+        "personal": ["id", "referral", "at", "organization", "from_status", "to_status"],
+        "staff_personal": ["actor", "actor_label"],
+        "sensitive": ["reason"],
+    },
+    "referrals.ReferralMessage": {
+        "internal": [*_ID],
+        # The attachment's file is stored outside the database (MEDIA_ROOT, never served
+        # directly): its path is personal; the file's content is not encrypted at rest (gap).
+        "personal": ["referral", "organization", "attachment", "attachment_name"],
+        "staff_personal": ["author"],
+        "sensitive": ["body"],
+    },
+    "referrals.Notification": {
+        "internal": [*_ID, "kind", "referral", "read_at"],
+        "staff_personal": ["user"],
+    },
 }
 
 

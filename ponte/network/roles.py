@@ -43,12 +43,13 @@ class Cap(StrEnum):
     CONTRIBUTE_TO_CASES = "contribute_to_cases"  # notes, activities, follow-ups on visible cases
     MANAGE_PERSON_RIGHTS = "manage_person_rights"  # access exports, erasure, legal hold, retention
     EXPORT_PSEUDONYMOUS = "export_pseudonymous"  # HTCDS-named case rows without identities
+    REFER = "refer"  # send signals to a PUA, answer referrals addressed to the organisation
 
 
 _ALL_OPERATORS = {Cap.VIEW_NETWORK, Cap.VIEW_PERSONAL_DATA}
 
 ROLE_CAPABILITIES: dict[Role, frozenset[Cap]] = {
-    Role.OUTREACH_WORKER: frozenset(_ALL_OPERATORS | {Cap.RECORD_OUTREACH}),
+    Role.OUTREACH_WORKER: frozenset(_ALL_OPERATORS | {Cap.RECORD_OUTREACH, Cap.REFER}),
     Role.CASE_MANAGER: frozenset(
         _ALL_OPERATORS
         | {
@@ -57,11 +58,12 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Cap]] = {
             Cap.VIEW_CASES,
             Cap.MANAGE_CASES,
             Cap.CONTRIBUTE_TO_CASES,
+            Cap.REFER,
         }
     ),
     # Legal advisers, psychologists, mediators: they read the file and add their part.
     Role.SPECIALIST: frozenset(_ALL_OPERATORS | {Cap.VIEW_CASES, Cap.CONTRIBUTE_TO_CASES}),
-    Role.PARTNER_OPERATOR: frozenset(_ALL_OPERATORS | {Cap.MANAGE_CATALOG}),
+    Role.PARTNER_OPERATOR: frozenset(_ALL_OPERATORS | {Cap.MANAGE_CATALOG, Cap.REFER}),
     Role.COORDINATOR: frozenset(
         _ALL_OPERATORS
         | {
@@ -75,6 +77,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Cap]] = {
             Cap.CONTRIBUTE_TO_CASES,
             Cap.MANAGE_PERSON_RIGHTS,
             Cap.EXPORT_PSEUDONYMOUS,
+            Cap.REFER,
         }
     ),
     # Never a name: aggregates, and pseudonymous rows for authorised evaluation.
