@@ -16,6 +16,7 @@ SECTIONS: list[tuple[str, object]] = [
     ("cases:activity_list", _("Activities")),
     ("cases:support_list", _("Direct support")),
     ("cases:follow_up_list", _("Follow-ups")),
+    ("referrals:case_referrals", _("Referrals")),
     ("cases:outcome_list", _("Outcomes")),
     ("cases:note_list", _("Notes")),
 ]
