@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.http import Http404, HttpResponse
+
+from ponte.accounts.http import AuthedRequest
+from ponte.common.access import access_rule
+
+
+@access_rule("member", "skeleton: being written")
+def transition(request: AuthedRequest, public_id: UUID) -> HttpResponse:
+    raise Http404
+
+
+@access_rule("member", "skeleton: being written")
+def send(request: AuthedRequest, public_id: UUID) -> HttpResponse:
+    raise Http404
+
+
+@access_rule("member", "skeleton: being written")
+def post_message(request: AuthedRequest, public_id: UUID) -> HttpResponse:
+    raise Http404
+
+
+@access_rule("member", "skeleton: being written")
+def external_answer(request: AuthedRequest, public_id: UUID) -> HttpResponse:
+    raise Http404
