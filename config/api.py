@@ -14,6 +14,7 @@ api = NinjaAPI(
 api.add_router("/", network_router)
 api.add_router("/hsds/", "ponte.catalog.api.router")
 api.add_router("/outreach/", "ponte.outreach.api.router")
+api.add_router("/referrals/", "ponte.referrals.api.router")
 
 
 @api.exception_handler(Http404)
