@@ -4,6 +4,7 @@ the rows, removed by the next run."""
 from __future__ import annotations
 
 from collections import Counter
+from itertools import pairwise
 from typing import Any
 
 from ponte.network.management.synthetic import generate
@@ -54,7 +55,7 @@ def test_events_agree_with_the_rows(db: Any) -> None:
         steps = events[r.pk]
         assert steps[-1].to_status == r.status
         assert [s.at for s in steps] == sorted(s.at for s in steps)
-        for before, after in zip(steps, steps[1:], strict=False):
+        for before, after in pairwise(steps):
             assert after.from_status == before.to_status
         assert r.sent_at is not None and r.sent_at <= steps[-1].at
         if r.status in (Status.ACCEPTED, Status.DECLINED):
