@@ -33,6 +33,7 @@ urlpatterns = [
     path("outreach/", include("ponte.outreach.urls")),
     path("people/", include("ponte.people.urls")),
     path("cases/", include("ponte.cases.urls")),
+    path("referrals/", include("ponte.referrals.urls")),
     path(
         "i18n/setlang/",
         access_rule("public")(login_not_required(set_language)),

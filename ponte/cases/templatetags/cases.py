@@ -34,6 +34,7 @@ def case_access(context: dict[str, Any]) -> dict[str, bool]:
 
     user = context.get("user")
     return {
+        "referrals": has_cap_anywhere(user, Cap.VIEW_PERSONAL_DATA),
         "cases": has_cap_anywhere(user, Cap.VIEW_CASES),
         "people": has_cap_anywhere(user, Cap.VIEW_CASES)
         or has_cap_anywhere(user, Cap.VIEW_PERSONAL_DATA),
