@@ -84,7 +84,7 @@ def require_either_side(actor: Any, referral: Referral) -> str:
 
 def locked(referral: Referral, expected_version: int | None = None) -> Referral:
     current = (
-        Referral.objects.select_for_update()
+        Referral.objects.select_for_update(of=("self",))
         .select_related("case", "sender", "receiver")
         .get(pk=referral.pk)
     )
