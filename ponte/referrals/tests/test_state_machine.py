@@ -266,8 +266,8 @@ def test_referral_lifecycle_state_machine(world):
     run_state_machine_as_test(
         machine,
         settings=settings(
-            max_examples=35,
-            stateful_step_count=15,
+            max_examples=25,
+            stateful_step_count=14,
             derandomize=True,
             deadline=None,
             database=None,
