@@ -12,7 +12,7 @@ from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from ponte.accounts.http import AuthedRequest
@@ -127,8 +127,20 @@ def follow_up_record(request: AuthedRequest, public_id: Any, item_id: Any) -> Ht
     )
 
 
-FEELINGS = [_l("Very bad"), _l("Bad"), _l("So-so"), _l("Good"), _l("Very good")]
-TRUST = [_l("Not at all"), _l("A little"), _l("Somewhat"), _l("A lot"), _l("Completely")]
+FEELINGS = [
+    gettext_lazy("Very bad"),
+    gettext_lazy("Bad"),
+    gettext_lazy("So-so"),
+    gettext_lazy("Good"),
+    gettext_lazy("Very good"),
+]
+TRUST = [
+    gettext_lazy("Not at all"),
+    gettext_lazy("A little"),
+    gettext_lazy("Somewhat"),
+    gettext_lazy("A lot"),
+    gettext_lazy("Completely"),
+]
 
 
 def scales(form: FollowUpForm) -> list[dict[str, Any]]:
