@@ -22,18 +22,12 @@ from ponte.referrals.tests.test_pages_helpers import (
     client,
     inbound,
     make_case,
-    mount,
     outbound,
 )
 
 pytestmark = pytest.mark.usefixtures("english")
 
 PDF = b"%PDF-1.4\n% fictitious test file\n%%EOF\n"
-
-
-@pytest.fixture(autouse=True)
-def _mounted(settings: Any) -> None:
-    mount(settings)
 
 
 # ---- inbox ----

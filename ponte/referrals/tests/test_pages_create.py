@@ -22,15 +22,9 @@ from ponte.referrals.tests.test_pages_helpers import (
     client,
     inbound,
     make_case,
-    mount,
 )
 
 pytestmark = pytest.mark.usefixtures("english")
-
-
-@pytest.fixture(autouse=True)
-def _mounted(settings: Any) -> None:
-    mount(settings)
 
 
 def _create_url(case: Case, **params: str) -> str:

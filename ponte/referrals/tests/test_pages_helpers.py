@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.test import Client
-from django.urls import NoReverseMatch, include, path, reverse
 
 from conftest import verified_client
 from ponte.cases.factories import CaseFactory
@@ -32,29 +31,6 @@ PERSONAS = [
     "platform_admin",
 ]
 ALIAS = "Zebediah"  # fictitious
-
-
-def _mounted() -> bool:
-    try:
-        reverse("referrals:inbox")
-    except NoReverseMatch:
-        return False
-    return True
-
-
-def _urlpatterns() -> list[Any]:
-    import config.urls
-
-    return [path("referrals/", include("ponte.referrals.urls")), *config.urls.urlpatterns]
-
-
-# Until config/urls.py mounts the pages, the tests mount them themselves.
-urlpatterns = _urlpatterns()
-
-
-def mount(settings: Any) -> None:
-    if not _mounted():
-        settings.ROOT_URLCONF = __name__
 
 
 def make_case(world: Any, *, consent_to: Any = "partner") -> Case:
