@@ -126,15 +126,12 @@ def add_event(
     reason: str = "",
     at: datetime.datetime | None = None,
 ) -> ReferralEvent:
-    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    user = as_user(actor)
     return ReferralEvent.objects.create(
         referral=referral,
         at=at or timezone.now(),
-        actor=actor if is_user else None,
-        actor_label=(
-            (getattr(actor, "full_name", "") or getattr(actor, "email", "")) if is_user else ""
-        )
-        or ("" if is_user else "system"),
+        actor=user,
+        actor_label=actor_label(actor),
         organization_id=organization_id,
         from_status=from_status,
         to_status=to_status,
@@ -192,3 +189,16 @@ def sender_people(referral: Referral) -> list[Any]:
         named.append(referral.case.case_manager)
     people = [u for u in named if u is not None and has_cap(u, referral.sender_id, cap)]
     return people or members_with(referral.sender_id, cap)
+
+
+def as_user(actor: Any) -> Any:
+    """The account behind an actor, for the foreign keys: None for the expiry job and for a
+    partner system writing with its API token (which is no account)."""
+    return actor if isinstance(actor, get_user_model()) else None
+
+
+def actor_label(actor: Any) -> str:
+    """Who acted, as the timeline shows it: the operator, the API token, or the system."""
+    if actor is None:
+        return "system"
+    return str(getattr(actor, "full_name", "") or getattr(actor, "email", "") or "system")[:200]

@@ -38,6 +38,7 @@ from ponte.referrals.services._common import (
     RECEIVER,
     SENDER,
     add_event,
+    as_user,
     audit,
     check_choice,
     check_due_date,
@@ -124,7 +125,7 @@ def create_referral(
             language=current_case.person.preferred_language,
             answer_due_on=answer_due_on,
             receiver_outside_ponte=outside_ponte,
-            created_by=actor,
+            created_by=as_user(actor),
         )
         add_event(
             referral,

@@ -20,6 +20,7 @@ from ponte.referrals.notifications import notify
 from ponte.referrals.services._common import (
     RECEIVER,
     add_event,
+    as_user,
     audit,
     check_choice,
     check_due_date,
@@ -63,7 +64,7 @@ def _create_signal(
         sender=sender,
         receiver=receiver,
         access_point=access_point,
-        created_by=actor,
+        created_by=as_user(actor),
         **content,
     )
     stamp(signal, Status.SENT, now)
