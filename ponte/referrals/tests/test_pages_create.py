@@ -107,7 +107,7 @@ def test_no_sharing_consent_nothing_saved_and_a_link_to_record_it(world: Any) ->
 
 def test_a_catalog_service_fixes_the_receiver(world: Any) -> None:
     case = make_case(world)
-    service = ServiceFactory(organization=world.partner)
+    service: Any = ServiceFactory(organization=world.partner)
     cm = client(world, "case_manager")
     url = _create_url(case, service=str(service.public_id))
     assert service.name in cm.get(url).content.decode()

@@ -12,11 +12,9 @@ from django.test import Client
 
 from conftest import verified_client
 from ponte.cases.factories import CaseFactory
-from ponte.cases.models import Case
 from ponte.people.factories import ConsentFactory
 from ponte.people.models import Consent
 from ponte.referrals.factories import InboundSignalFactory, ReferralFactory
-from ponte.referrals.models import Referral
 
 PERSONAS = [
     "case_manager",
@@ -33,7 +31,7 @@ PERSONAS = [
 ALIAS = "Zebediah"  # fictitious
 
 
-def make_case(world: Any, *, consent_to: Any = "partner") -> Case:
+def make_case(world: Any, *, consent_to: Any = "partner") -> Any:
     case = CaseFactory(
         access_point=world.own_access_point,
         case_manager=world.users["case_manager"],
@@ -44,13 +42,13 @@ def make_case(world: Any, *, consent_to: Any = "partner") -> Case:
     return case
 
 
-def outbound(world: Any, **kwargs: Any) -> Referral:
+def outbound(world: Any, **kwargs: Any) -> Any:
     case = kwargs.pop("case", None) or make_case(world)
     values = {"case": case, "receiver": world.partner, "sent": True, **kwargs}
     return ReferralFactory(**values)
 
 
-def inbound(world: Any, **kwargs: Any) -> Referral:
+def inbound(world: Any, **kwargs: Any) -> Any:
     values = {
         "access_point": world.own_access_point,
         "sender": world.partner,
