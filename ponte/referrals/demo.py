@@ -3,11 +3,10 @@ network's plug-in point, after the demo cases (INSTALLED_APPS order).
 
 Every step goes through the referral services, as the operators would take it, and is then
 dated in the past (the services stamp "now"). The stories:
-- Imran → the demo Centro per l'Impiego: accepted and in progress, with messages (the partner
-  demo account sees it in its inbox);
-- Mariam → the CPI: completed, with an outcome;
-- Ion → the CPI: declined, with a reason;
-- Fatou → the CPI: sent, the answer due in two days;
+- Imran → the demo Centro per l'Impiego (the one demo person with a sharing consent to it):
+  a registration completed with an outcome, a traineeship declined with a reason, a job
+  placement accepted and in progress with messages, a course sent with the answer due in two
+  days (the partner demo account sees the two open ones in its inbox);
 - Olena → a patronato that does not use Ponte: the answer recorded by the PUA;
 - a signal from the CPI to the PUA waiting for triage ("Tariq"), and one already taken into a
   new case ("Nadia").
@@ -26,7 +25,7 @@ from django.utils import timezone
 
 from ponte.accounts.models import User
 from ponte.cases.demo.builder import CASE_MANAGER
-from ponte.cases.models import Case, Source
+from ponte.cases.models import Case, CaseEvent, Source
 from ponte.cases.services.core import Intake
 from ponte.catalog.models import Service
 from ponte.catalog.taxonomy import Area
@@ -182,10 +181,37 @@ class _Stories:
 
 
 def _to_the_cpi(s: _Stories, partner: User) -> None:
-    cpi = s.cpi
+    """Imran's referrals to the CPI over his plan: he is the one demo person who agreed to share
+    his data with the CPI, so the partner demo account sees one person, as the cases demo says."""
+    cpi, imran = s.cpi, "Imran (demo)"
+    if r := s.refer(
+        "imran-cpi-did",
+        imran,
+        39,
+        receiver=cpi,
+        need=Area.JOB_PLACEMENT,
+        sections=[Section.PROFILE],
+        message="Iscrizione come disoccupato e patto di servizio (demo).",
+        due_in=7,
+    ):
+        s.move(r, 38, Status.ACCEPTED, partner)
+        outcome = "DID resa e patto di servizio firmato; profilato per il percorso GOL (demo)."
+        s.move(r, 36, Status.COMPLETED, partner, outcome=outcome)
+    if r := s.refer(
+        "imran-cpi-tirocinio",
+        imran,
+        37,
+        receiver=cpi,
+        need=Area.TRAINING,
+        sections=[Section.PROFILE, Section.SKILLS],
+        message="Chiede un tirocinio in logistica (demo).",
+        due_in=10,
+    ):
+        reason = "I tirocini in logistica di questo bando sono esauriti; riproporre a marzo."
+        s.move(r, 33, Status.DECLINED, partner, reason=f"{reason} (demo)")
     if r := s.refer(
         "imran-cpi",
-        "Imran (demo)",
+        imran,
         35,
         receiver=cpi,
         need=Area.JOB_PLACEMENT,
@@ -198,41 +224,15 @@ def _to_the_cpi(s: _Stories, partner: User) -> None:
         s.say(r, 33, s.manager, "Sì, lo accompagna il mediatore del PUA (demo).")
         s.move(r, 31, Status.ACCEPTED, partner)
         s.move(r, 24, Status.IN_PROGRESS, partner)
-        s.say(r, 10, partner, "Iscritto al percorso GOL; primo tirocinio in selezione (demo).")
-    if r := s.refer(
-        "mariam-cpi",
-        "Mariam (demo)",
-        45,
-        receiver=cpi,
-        need=Area.JOB_PLACEMENT,
-        sections=[Section.PROFILE, Section.SKILLS],
-        message="Esperienza in cucina; cerca un contratto nella ristorazione (demo).",
-        due_in=7,
-    ):
-        s.move(r, 41, Status.ACCEPTED, partner)
-        s.move(r, 30, Status.IN_PROGRESS, partner)
-        outcome = "Tirocinio di 6 mesi avviato in una mensa aziendale (demo)."
-        s.move(r, 12, Status.COMPLETED, partner, outcome=outcome)
-    if r := s.refer(
-        "ion-cpi",
-        "Ion (demo)",
-        60,
-        receiver=cpi,
-        need=Area.TRAINING,
-        sections=[Section.PROFILE],
-        message="Chiede un corso per la patente C (demo).",
-        due_in=10,
-    ):
-        reason = "I corsi finanziati per la patente C riaprono a settembre; ripresentare allora."
-        s.move(r, 52, Status.DECLINED, partner, reason=f"{reason} (demo)")
+        s.say(r, 10, partner, "Primi due colloqui con agenzie del settore fatti (demo).")
     s.refer(
-        "fatou-cpi",
-        "Fatou (demo)",
+        "imran-cpi-corso",
+        imran,
         5,
         receiver=cpi,
-        need=Area.WORK_GUIDANCE,
-        sections=[Section.PROFILE, Section.PLAN],
-        message="Vorrebbe un orientamento al lavoro di cura; parla francese (demo).",
+        need=Area.TRAINING,
+        sections=[Section.PROFILE, Section.SKILLS],
+        message="Corso per carrellista (patentino del muletto), richiesto dai magazzini (demo).",
         due_in=7,
         urgency=Urgency.SOON,
     )
@@ -322,6 +322,8 @@ def _signals(s: _Stories, partner: User) -> None:
             case = Case.objects.get(pk=r.case_id)
             Person.objects.filter(pk=case.person_id).update(source=DEMO_SOURCE)
             Case.objects.filter(pk=case.pk).update(source_label=DEMO_SOURCE)
+            # The case's timeline starts on the day it was opened, like the other demo cases.
+            CaseEvent.objects.filter(case=case).update(at=s.moment(18))
 
 
 def extend_demo() -> dict[str, int]:

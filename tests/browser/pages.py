@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import Page, Response
 
 from ponte.accounts.models import EncryptedTOTPDevice
@@ -159,6 +161,7 @@ def catalogue(world: Any) -> list[PageSpec]:
     ]
     specs += _catalog_pages(world)
     specs += _people_and_case_pages(world)
+    specs += _referral_pages(world)
     return specs
 
 
@@ -396,6 +399,132 @@ def _people_and_case_pages(world: Any) -> list[PageSpec]:
         PageSpec("HTCDS export form", reverse("cases:htcds_export"), "analyst"),
         PageSpec(
             "case 404 for a partner", case("case_detail"), "partner_operator@partner", status=404
+        ),
+    ]
+
+
+def referral_world(world: Any) -> Any:
+    """Referrals around the case of `case_world`: one sent to the partner (with a message and
+    a notification on each side), one to an organisation outside Ponte (printable), and a
+    signal from the partner waiting for the PUA's triage. Stored on `world.referral_world`."""
+    if getattr(world, "referral_world", None) is not None:
+        return world.referral_world
+    from types import SimpleNamespace
+
+    from ponte.catalog.factories import ServiceFactory
+    from ponte.catalog.taxonomy import Area
+    from ponte.network.factories import OrganizationFactory
+    from ponte.referrals.factories import InboundSignalFactory, ReferralFactory
+    from ponte.referrals.models import Notification, ReferralMessage, Urgency
+
+    w = case_world(world)
+    service = ServiceFactory(
+        organization=world.partner,
+        name="Sportello lavoro del partner (fittizio)",
+        areas=[Area.WORK_GUIDANCE],
+        langs=["pa", "it"],
+        places=[world.province],
+    )
+    sent = ReferralFactory(
+        case=w.case,
+        receiver=world.partner,
+        service=service,
+        sent=True,
+        shared_sections="profile,assessment,skills,plan,notes",
+        urgency=Urgency.SOON,
+        answer_due_on=timezone.localdate() + datetime.timedelta(days=2),
+        created_by=world.users["case_manager"],
+    )
+    ReferralMessage.objects.create(
+        referral=sent,
+        author=world.users["partner_operator@partner"],
+        organization=world.partner,
+        body="Possiamo vederlo giovedì alle 10 (fittizio).",
+    )
+    outside = ReferralFactory(
+        case=w.case,
+        receiver=OrganizationFactory(name="Associazione fuori Ponte (fittizia)"),
+        receiver_outside_ponte=True,
+        sent=True,
+        need=Area.HOUSING_TEMPORARY,
+        shared_sections="profile",
+    )
+    signal = InboundSignalFactory(
+        access_point=world.own_access_point,
+        sender=world.partner,
+        person_alias="Kwame (fittizio)",
+        person_contact="Solo messaggi dopo le 18 (fittizio)",
+        first_evaluation="Paga a giornata, senza contratto (fittizio).",
+        language="en",
+    )
+    for user, referral, kind in (
+        (world.users["partner_operator@partner"], sent, Notification.Kind.NEW_REFERRAL),
+        (world.users["case_manager"], signal, Notification.Kind.NEW_REFERRAL),
+        (world.users["case_manager"], sent, Notification.Kind.MESSAGE),
+    ):
+        Notification.objects.create(user=user, kind=kind, referral=referral)
+    world.referral_world = SimpleNamespace(
+        case=w.case, sent=sent, outside=outside, signal=signal, service=service
+    )
+    return world.referral_world
+
+
+def _referral_pages(world: Any) -> list[PageSpec]:
+    r = referral_world(world)
+    cm, po = "case_manager", "partner_operator@partner"
+    from_case = f"?case={r.case.public_id}"
+
+    def one(name: str, referral: Any) -> str:
+        return reverse(f"referrals:{name}", args=[referral.public_id])
+
+    return [
+        PageSpec("referral inbox: received", reverse("referrals:inbox"), po),
+        PageSpec("referral inbox: received at the PUA", reverse("referrals:inbox"), cm),
+        PageSpec("referral inbox: sent", reverse("referrals:inbox") + "?box=sent", cm),
+        PageSpec(
+            "referral inbox: filtered",
+            reverse("referrals:inbox") + "?box=sent&status=open&need=work_guidance",
+            cm,
+        ),
+        PageSpec("referral detail: as sender", one("detail", r.sent), cm),
+        PageSpec("referral detail: as receiver", one("detail", r.sent), po),
+        PageSpec("referral detail: outside Ponte", one("detail", r.outside), cm),
+        PageSpec("referral detail: signal, as the PUA", one("detail", r.signal), cm),
+        PageSpec("referral detail: signal, as its sender", one("detail", r.signal), po),
+        PageSpec("referral print", one("print", r.outside), cm),
+        PageSpec("referral triage", one("triage", r.signal), cm),
+        PageSpec("referral create", reverse("referrals:create") + from_case, cm),
+        PageSpec(
+            "referral create, to a service",
+            reverse("referrals:create") + from_case + f"&service={r.service.public_id}",
+            cm,
+        ),
+        PageSpec(
+            "referral create, with errors",
+            reverse("referrals:create") + from_case,
+            cm,
+            then=_submit_empty_form,
+        ),
+        PageSpec(
+            "referral anti-trafficking", reverse("referrals:anti_trafficking") + from_case, cm
+        ),
+        PageSpec("signal form", reverse("referrals:signal_create"), po),
+        PageSpec(
+            "signal form, with errors",
+            reverse("referrals:signal_create"),
+            po,
+            then=_submit_empty_form,
+        ),
+        PageSpec("referral notifications", reverse("referrals:notifications"), cm),
+        PageSpec("referral notifications: partner", reverse("referrals:notifications"), po),
+        PageSpec(
+            "case referrals", reverse("referrals:case_referrals", args=[r.case.public_id]), cm
+        ),
+        PageSpec(
+            "referral 404 for another organisation",
+            one("detail", r.sent),
+            "coordinator@foreign",
+            status=404,
         ),
     ]
 

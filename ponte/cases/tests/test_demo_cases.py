@@ -83,7 +83,8 @@ def test_demo_cases_load_twice_and_cover_the_path(db, settings) -> None:  # type
     assert Outcome.objects.filter(kind="permit", legal_basis__code="art18-ter").exists()
 
     # One sharing consent, with the demo CPI: its operator sees exactly that person.
-    sharing = Consent.objects.filter(purpose=Consent.Purpose.SHARING)
+    sharing = Consent.objects.filter(purpose=Consent.Purpose.SHARING, recipient__is_demo=True)
+    sharing = sharing.filter(recipient__name="Centro per l'Impiego di Milano (demo)")
     assert sharing.count() == 1
     partner = User.objects.get(email=f"partner.cpi@{EMAIL_DOMAIN}")
     assert list(Person.objects.visible_to(partner)) == [sharing.get().person]

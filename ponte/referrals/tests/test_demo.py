@@ -51,21 +51,21 @@ def test_demo_referrals_tell_their_stories_and_load_once(
 
     expected = {
         "imran-cpi": Status.IN_PROGRESS,
-        "mariam-cpi": Status.COMPLETED,
-        "ion-cpi": Status.DECLINED,
-        "fatou-cpi": Status.SENT,
+        "imran-cpi-did": Status.COMPLETED,
+        "imran-cpi-tirocinio": Status.DECLINED,
+        "imran-cpi-corso": Status.SENT,
         "olena-patronato": Status.ACCEPTED,
         "tariq-signal": Status.SENT,
         "nadia-signal": Status.ACCEPTED,
     }
     assert {key: _story(key).status for key in expected} == expected
-    assert _story("mariam-cpi").outcome
-    assert _story("ion-cpi").reason
+    assert _story("imran-cpi-did").outcome
+    assert _story("imran-cpi-tirocinio").reason
     assert _story("olena-patronato").receiver_outside_ponte
     assert _story("imran-cpi").messages.count() >= 3
 
     today = timezone.localdate()
-    due = _story("fatou-cpi").answer_due_on
+    due = _story("imran-cpi-corso").answer_due_on
     assert due is not None and 0 < (due - today).days <= 2
     # Dated in the past, in the order the story tells.
     for referral in Referral.objects.filter(source__startswith=DEMO_SOURCE):
@@ -82,19 +82,24 @@ def test_demo_referrals_tell_their_stories_and_load_once(
     assert nadia.case.source_label == DEMO_SOURCE
     assert nadia.case.person.source == DEMO_SOURCE
     assert nadia.case.person.given_name.endswith("(demo)")
+    opening = nadia.case.events.order_by("at", "id").first()
+    assert opening is not None and opening.kind == "opened"
+    assert timezone.localtime(opening.at).date() == nadia.case.opened_on < today
 
     # The demo accounts: the CPI's operator sees the open referrals to the CPI in its inbox
     # (not the closed ones), and the signals it sent; the PUA's case manager sees all of hers.
     partner = User.objects.get(email=PARTNER_OPERATOR)
     inbox = set(Referral.objects.inbox_of(partner).values_list("source", flat=True))
-    assert {source_of("imran-cpi"), source_of("fatou-cpi")} <= inbox
-    assert source_of("mariam-cpi") not in inbox and source_of("ion-cpi") not in inbox
+    assert {source_of("imran-cpi"), source_of("imran-cpi-corso")} <= inbox
+    assert source_of("imran-cpi-did") not in inbox and source_of("imran-cpi-tirocinio") not in inbox
     sent = set(Referral.objects.sent_by(partner).values_list("source", flat=True))
     assert {source_of("tariq-signal"), source_of("nadia-signal")} <= sent
     manager = User.objects.get(email=CASE_MANAGER)
     mine = set(Referral.objects.visible_to(manager).values_list("source", flat=True))
     assert {source_of(key) for key in expected} <= mine
     assert Notification.objects.filter(user=partner).exists()
+    # Still one person for the CPI: the referrals to it are all Imran's.
+    assert [p.given_name for p in Person.objects.visible_to(partner)] == ["Imran (demo)"]
 
     # Clearly fictional: every free text of the demo says so.
     for referral in Referral.objects.filter(source__startswith=DEMO_SOURCE):
