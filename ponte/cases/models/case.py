@@ -261,6 +261,7 @@ class EventKind(models.TextChoices):
     OUTCOME = "outcome", _("Outcome")
     NOTE = "note", _("Note")
     CONSENT = "consent", _("Consent")
+    REFERRAL = "referral", _("Referral")
     CLOSED = "closed", _("Case closed")
     REOPENED = "reopened", _("Case reopened")
 

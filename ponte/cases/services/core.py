@@ -11,6 +11,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -83,10 +84,12 @@ def add_event(
     to_phase: str = "",
 ) -> CaseEvent:
     """One line of the case timeline; call inside the transaction of the change it tells."""
+    # A partner system acting with its API token is no account: named, not linked.
+    is_user = isinstance(actor, get_user_model())
     return CaseEvent.objects.create(
         case=case,
         at=timezone.now(),
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=actor if is_user else None,
         actor_label=getattr(actor, "full_name", "") or getattr(actor, "email", "") or "",
         kind=kind,
         summary=summary[:200],

@@ -89,6 +89,15 @@ def event_summary(event: Any) -> str:
         EventKind.OUTCOME: dict(OutcomeKind.choices),
         EventKind.NOTE: dict(CaseNote.Visibility.choices),
     }
+    if kind == EventKind.REFERRAL:
+        # "<status>:<receiver>"; the referral statuses are read from the installed app (the
+        # cases app does not import referrals).
+        from django.apps import apps
+
+        code, _sep, receiver = summary.partition(":")
+        field = apps.get_model("referrals", "Referral")._meta.get_field("status")
+        label = str(dict(field.choices or []).get(code, code))  # type: ignore[arg-type]
+        return f"{label} · {receiver}" if receiver else label
     if kind == EventKind.EDITED:
         names = []
         for name in summary.split(", "):

@@ -12,12 +12,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ponte.audit.services import record
+from ponte.cases.models import EventKind
+from ponte.cases.services.core import add_event as case_timeline_event
 from ponte.network.models import Membership, Organization
 from ponte.network.roles import Cap, Role, capabilities_of, has_cap
 from ponte.people.models import Consent
 from ponte.people.services import StaleEdit
 from ponte.referrals.models import (
     CLOSED_STATUSES,
+    NEEDS_REASON,
     Direction,
     Referral,
     ReferralEvent,
@@ -127,6 +130,16 @@ def add_event(
     at: datetime.datetime | None = None,
 ) -> ReferralEvent:
     user = as_user(actor)
+    if referral.case is not None and referral.direction == Direction.OUTBOUND:
+        # The case's own timeline tells the referral's story too (the sender's team reads it
+        # there); the status code is shown as its label in the reader's language.
+        case_timeline_event(
+            referral.case,
+            kind=EventKind.REFERRAL,
+            actor=actor,
+            summary=f"{to_status}:{referral.receiver.name}"[:200],
+            reason=reason if to_status in NEEDS_REASON else "",
+        )
     return ReferralEvent.objects.create(
         referral=referral,
         at=at or timezone.now(),
