@@ -263,3 +263,50 @@ def test_a_partner_signals_a_person_and_the_pua_takes_them_in_charge(
         404,
     )
     assert not manager.findings + partner.findings, "\n".join(manager.findings + partner.findings)
+
+
+@pytest.mark.browser
+def test_screenshots_of_the_referral_pages(kit: Any, network: Any, screenshot_dir: Any) -> None:
+    """The inbox, a referral as its receiver reads it, a referral from a case, the triage of
+    a signal: phone and desktop, in Italian, in var/screenshots/ for people to look at. No page
+    scrolls sideways on a phone."""
+    from tests.browser.pages import referral_world
+    from tests.browser.support import VIEWPORTS
+    from tests.browser.test_screenshots import overflow
+
+    r = referral_world(network)
+    pages = [
+        ("referral-inbox", "partner_operator@partner", reverse("referrals:inbox")),
+        (
+            "referral-detail-receiver",
+            "partner_operator@partner",
+            reverse("referrals:detail", args=[r.sent.public_id]),
+        ),
+        (
+            "referral-create",
+            "case_manager",
+            reverse("referrals:create") + f"?case={r.case.public_id}",
+        ),
+        ("referral-triage", "case_manager", reverse("referrals:triage", args=[r.signal.public_id])),
+        ("referral-inbox-pua", "case_manager", reverse("referrals:inbox")),
+        (
+            "referral-case",
+            "case_manager",
+            reverse("referrals:case_referrals", args=[r.case.public_id]),
+        ),
+    ]
+    problems: list[str] = []
+    for size, viewport in VIEWPORTS.items():
+        tabs: dict[str, Page] = {}
+        for name, persona, path in pages:
+            if persona not in tabs:
+                context = kit.context(network.users[persona], viewport=viewport)
+                tabs[persona] = kit.tab(context).page
+            page = tabs[persona]
+            response = page.goto(kit.url(path))
+            assert response is not None and response.status == 200, (name, response)
+            assert page.locator("html").get_attribute("lang") == "it"
+            page.screenshot(path=str(screenshot_dir / f"it-{size}-{name}.png"), full_page=True)
+            if size == "phone" and (problem := overflow(page)):
+                problems.append(f"{name}: {problem}")
+    assert not problems, "\n".join(problems)
