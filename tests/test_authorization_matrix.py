@@ -952,6 +952,12 @@ CASE_ROUTES += [
         case_write(Cap.MANAGE_CASES),
     ),
     Route(
+        "referrals:figures",
+        NONE,
+        lambda w, t: _u("referrals:figures"),
+        anywhere(Cap.VIEW_AGGREGATES),
+    ),
+    Route(
         "referrals:signal_create",
         NONE,
         lambda w, t: _u("referrals:signal_create"),

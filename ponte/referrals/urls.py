@@ -1,12 +1,13 @@
 from django.urls import path
 
-from ponte.referrals.views import actions, create, inbox, notices, pages, triage
+from ponte.referrals.views import actions, create, figures, inbox, notices, pages, triage
 
 app_name = "referrals"
 
 urlpatterns = [
     path("", inbox.inbox, name="inbox"),
     path("notifications/", notices.notifications, name="notifications"),
+    path("figures/", figures.figures, name="figures"),
     path("new/", create.create, name="create"),
     path("signal/", create.signal_create, name="signal_create"),
     path("anti-trafficking/", create.anti_trafficking, name="anti_trafficking"),

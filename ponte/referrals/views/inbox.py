@@ -79,6 +79,7 @@ def inbox(request: AuthedRequest) -> HttpResponse:
             "rows": with_flags(page),
             "querystring": querystring_without_page(request),
             "can_signal": has_cap_anywhere(request.user, Cap.REFER),
+            "can_see_figures": has_cap_anywhere(request.user, Cap.VIEW_AGGREGATES),
         },
     )
 
