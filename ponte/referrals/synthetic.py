@@ -270,8 +270,8 @@ class Partners:
             parties.setdefault(agreement_id, set()).add(org)
         bound: dict[int, set[int]] = {}
         for members in parties.values():
-            for lead in members & leads:
-                bound.setdefault(lead, set()).update(members - leads)
+            for lead_id in members & leads:
+                bound.setdefault(lead_id, set()).update(members - leads)
         by_id = {o.pk: o for o in partners}
         by_lead: dict[int, list[Organization]] = {}
         for lead in ctx.leads:
