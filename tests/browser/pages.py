@@ -425,7 +425,7 @@ def referral_world(world: Any) -> Any:
         langs=["pa", "it"],
         places=[world.province],
     )
-    sent = ReferralFactory(
+    sent: Any = ReferralFactory(
         case=w.case,
         receiver=world.partner,
         service=service,
@@ -449,7 +449,7 @@ def referral_world(world: Any) -> Any:
         need=Area.HOUSING_TEMPORARY,
         shared_sections="profile",
     )
-    signal = InboundSignalFactory(
+    signal: Any = InboundSignalFactory(
         access_point=world.own_access_point,
         sender=world.partner,
         person_alias="Kwame (fittizio)",

@@ -39,7 +39,7 @@ def _case_to_refer(world: Any) -> Any:
     from ponte.people.models import Consent
 
     actor = world.users["case_manager"]
-    case = CaseFactory(
+    case: Any = CaseFactory(
         access_point=world.own_access_point,
         case_manager=actor,
         phase=Phase.PLAN,
@@ -177,7 +177,7 @@ def test_a_referral_to_a_partner_service_closes_the_loop(kit: Any, network: Any)
 
     # A second referral to the partner is open and visible to it — until the person withdraws
     # the sharing consent; the partner's next request is a 404.
-    second = ReferralFactory(case=case, receiver=world.partner, sent=True)
+    second: Any = ReferralFactory(case=case, receiver=world.partner, sent=True)
     second_detail = kit.url(reverse("referrals:detail", args=[second.public_id]))
     partner.goto(second_detail, "second referral, as the receiver")
     consent = Consent.objects.active().get(
@@ -245,7 +245,7 @@ def test_a_partner_signals_a_person_and_the_pua_takes_them_in_charge(
     signal.refresh_from_db()
     assert signal.status == Status.ACCEPTED
     assert signal.case is not None
-    case = Case.objects.get(pk=signal.case_id)
+    case = Case.objects.get(pk=signal.case.pk)
     assert case.access_point == ap
     assert case.person.given_name == "Kwame (fittizio)"
     manager.follow(
