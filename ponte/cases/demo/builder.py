@@ -111,6 +111,8 @@ class DemoBuilder:
         )
         Person.objects.filter(pk=self.case.person_id).update(source=DEMO_SOURCE)
         Case.objects.filter(pk=self.case.pk).update(source_label=DEMO_SOURCE)
+        # Opened this morning, before any step the story dates today (whatever the clock says).
+        CaseEvent.objects.filter(case=self.case).update(at=_moment(self.today, 8))
         return self.case
 
     def _redate_all(self, days: int) -> None:
