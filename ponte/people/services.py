@@ -23,7 +23,7 @@ from ponte.people.models import Consent, Person
 
 # The version of the consent texts (templates people/consent_text_*.html): recorded with every
 # consent so one can always tell which words the person was shown. Change it with the texts.
-CONSENT_TEXT_VERSION = "2026-11"
+CONSENT_TEXT_VERSION = "2026-11-22"
 
 _CF_SALT = "ponte.people.codice_fiscale"
 
