@@ -21,6 +21,7 @@ from ponte.referrals.models import (
     Referral,
     Status,
 )
+from ponte.referrals.services._common import RECEIVER, SENDER, SIDE_CAP
 
 
 def visible_referrals(user: Any) -> QuerySet[Referral]:
@@ -35,11 +36,12 @@ def visible_referral(request: AuthedRequest, public_id: Any) -> Referral:
 
 
 def side_caps(referral: Referral) -> tuple[Cap, Cap]:
-    """(sender's capability, receiver's capability): a case manager sends from a case and a
-    partner operator answers; for a signal the roles turn round."""
-    if referral.direction == Direction.OUTBOUND:
-        return Cap.MANAGE_CASES, Cap.REFER
-    return Cap.REFER, Cap.MANAGE_CASES
+    """(sender's capability, receiver's capability), from the services' one table, so the
+    buttons offered and the checks made cannot drift apart."""
+    return (
+        SIDE_CAP[(referral.direction, SENDER)],
+        SIDE_CAP[(referral.direction, RECEIVER)],
+    )
 
 
 def sides_of(user: Any, referral: Referral) -> set[str]:
