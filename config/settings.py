@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "ponte.people",
     "ponte.cases",
     "ponte.referrals",
+    "ponte.monitoring",
 ]
 
 MIDDLEWARE = [
