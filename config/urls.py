@@ -34,6 +34,7 @@ urlpatterns = [
     path("people/", include("ponte.people.urls")),
     path("cases/", include("ponte.cases.urls")),
     path("referrals/", include("ponte.referrals.urls")),
+    path("monitoring/", include("ponte.monitoring.urls")),
     path(
         "i18n/setlang/",
         access_rule("public")(login_not_required(set_language)),

@@ -958,6 +958,36 @@ CASE_ROUTES += [
         anywhere(Cap.VIEW_AGGREGATES),
     ),
     Route(
+        "monitoring:dashboard",
+        NONE,
+        lambda w, t: _u("monitoring:dashboard"),
+        anywhere(Cap.VIEW_AGGREGATES),
+    ),
+    Route(
+        "monitoring:section",
+        NONE,
+        lambda w, t: _u("monitoring:section", "process") + "?breakdown=gender",
+        anywhere(Cap.VIEW_AGGREGATES),
+    ),
+    Route(
+        "monitoring:export",
+        NONE,
+        lambda w, t: _u("monitoring:export", "outcomes", "xlsx"),
+        anywhere(Cap.VIEW_AGGREGATES),
+    ),
+    Route(
+        "monitoring:report",
+        NONE,
+        lambda w, t: _u("monitoring:report") + "?year=2026&breakdown=access_point",
+        anywhere(Cap.VIEW_AGGREGATES),
+    ),
+    Route(
+        "monitoring:microdata",
+        NONE,
+        lambda w, t: _u("monitoring:microdata"),
+        anywhere(Cap.EXPORT_PSEUDONYMOUS),
+    ),
+    Route(
         "referrals:signal_create",
         NONE,
         lambda w, t: _u("referrals:signal_create"),
@@ -1070,6 +1100,7 @@ def test_matrix_covers_every_route() -> None:
             "people": "people:",
             "cases": "cases:",
             "referrals": "referrals:",
+            "monitoring": "monitoring:",
         }.get(namespace, "")
         names.add(f"{ns}{pattern.name}")
     covered = {r.name for r in ROUTES} | COVERED_ELSEWHERE

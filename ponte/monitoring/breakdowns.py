@@ -224,5 +224,5 @@ def ordered_groups(
         ordered = sorted(known, key=lambda g: str(labels.get(g, g)).casefold())
     blanks: list[object] = [g for g in (None, "") if g in found]
     if breakdown == Breakdown.NONE:
-        return blanks or [""]
+        return blanks[:1]
     return [*ordered, *blanks[:1]]

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Literal
 
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 Label = str | Promise
 ColumnKind = Literal["count", "number", "percent", "days", "euro"]
@@ -61,7 +61,9 @@ class Table:
     definition: Label  # "how this is computed", shown under the table
     columns: list[Column]  # the value columns; the row label is the first, unnamed column
     rows: list[Row]
-    row_header: Label = field(default_factory=lambda: _("Group"))
+    row_header: Label = field(
+        default_factory=lambda: pgettext_lazy("monitoring table header", "Group")
+    )
     chart: ChartKind = "bars"
     # Which column the chart draws (the first by default).
     chart_column: int = 0

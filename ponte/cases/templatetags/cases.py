@@ -38,6 +38,8 @@ def case_access(context: dict[str, Any]) -> dict[str, bool]:
         "cases": has_cap_anywhere(user, Cap.VIEW_CASES),
         "people": has_cap_anywhere(user, Cap.VIEW_CASES)
         or has_cap_anywhere(user, Cap.VIEW_PERSONAL_DATA),
+        "monitoring": bool(getattr(user, "is_platform_admin", False))
+        or has_cap_anywhere(user, Cap.VIEW_AGGREGATES),
     }
 
 

@@ -25,7 +25,7 @@ from ponte.monitoring.breakdowns import (
     group_labels,
     ordered_groups,
 )
-from ponte.monitoring.tables import Cell, Row, suppress
+from ponte.monitoring.tables import Cell, Row, Small, suppress
 
 Counts = dict[str, int | float | None]
 
@@ -77,9 +77,12 @@ def make_rows(
     cells: Callable[[Any], Sequence[Cell]],
     *,
     people_columns: Sequence[int] = (),
+    derived_columns: Sequence[int] = (),
 ) -> list[Row]:
     """One row per group, in the breakdown's order. `people_columns` are counts of people:
-    suppressed when the breakdown is by who people are."""
+    suppressed when the breakdown is by who people are; `derived_columns` (rates, averages,
+    medians of those people) are then left empty in a row where a count was suppressed, since
+    "100% of <3" would give the count back."""
     groups = set(groups)
     labels = group_labels(breakdown, groups)
     suppressing = breakdown in PERSONAL
@@ -91,6 +94,9 @@ def make_rows(
                 value = values[i]
                 if isinstance(value, int):
                     values[i] = suppress(value)
+            if any(isinstance(values[i], Small) for i in people_columns):
+                for i in derived_columns:
+                    values[i] = None
         rows.append(Row(label=labels.get(group, str(group)), values=values, key=group))
     return rows
 

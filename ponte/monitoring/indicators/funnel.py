@@ -104,7 +104,7 @@ def funnel(scope: Scope) -> Table:
             Column("positive", _("Positive exit")),
             Column("positive_rate", _("Positive exit (% of opened)"), "percent"),
         ],
-        rows=make_rows(applied, counts, cells, people_columns=range(5)),
+        rows=make_rows(applied, counts, cells, people_columns=range(5), derived_columns=[5]),
         note=not_applicable_note(scope.breakdown) if applied != scope.breakdown else "",
         drill=drill_for(applied),
     )
@@ -155,7 +155,7 @@ def waits(scope: Scope) -> Table:
             Column("to_plan", _("Days to the plan"), "days"),
             Column("to_exit", _("Days from plan to positive exit"), "days"),
         ],
-        rows=make_rows(applied, values, cells, people_columns=[0]),
+        rows=make_rows(applied, values, cells, people_columns=[0], derived_columns=[1, 2, 3, 4]),
         chart_column=1,
         note=not_applicable_note(scope.breakdown) if applied != scope.breakdown else "",
         drill=drill_for(applied),

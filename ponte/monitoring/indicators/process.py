@@ -58,7 +58,7 @@ def trust(scope: Scope) -> Table:
             Column("average", _("Average (1–5)"), "number"),
             Column("high", _("Answers of 4 or 5 (%)"), "percent"),
         ],
-        rows=make_rows(scope.breakdown, values, cells, people_columns=[0]),
+        rows=make_rows(scope.breakdown, values, cells, people_columns=[0], derived_columns=[1, 2]),
         chart_column=1,
         drill=drill_for(scope.breakdown),
     )
@@ -122,7 +122,9 @@ def wellbeing(scope: Scope) -> Table:
             Column("latest", _("Latest score (average)"), "number"),
             Column("improved", _("Improved (%)"), "percent"),
         ],
-        rows=make_rows(scope.breakdown, values, cells, people_columns=[0]),
+        rows=make_rows(
+            scope.breakdown, values, cells, people_columns=[0], derived_columns=[1, 2, 3]
+        ),
         chart_column=3,
         drill=drill_for(scope.breakdown),
     )
@@ -170,7 +172,7 @@ def access_to_services(scope: Scope) -> Table:
             Column("per_person", _("Referrals per person"), "number"),
             Column("completion", _("Completed of accepted (%)"), "percent"),
         ],
-        rows=make_rows(applied, counts, cells, people_columns=[0]),
+        rows=make_rows(applied, counts, cells, people_columns=[0], derived_columns=[4, 5]),
         drill=drill_for(applied),
     )
 
@@ -232,7 +234,7 @@ def continuity(scope: Scope) -> Table:
             Column("missed", _("Missed")),
             Column("on_time_rate", _("On time (% of due)"), "percent"),
         ],
-        rows=make_rows(scope.breakdown, groups, cells, people_columns=[0]),
+        rows=make_rows(scope.breakdown, groups, cells, people_columns=[0], derived_columns=[1]),
         chart_column=6,
         drill=drill_for(scope.breakdown),
     )

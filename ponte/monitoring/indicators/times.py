@@ -85,7 +85,11 @@ def times(scope: Scope) -> Table:
             Column("to_complete", _("Days from acceptance to completion"), "days"),
         ],
         rows=make_rows(
-            scope.breakdown, set(from_contact) | set(referrals), cells, people_columns=[0]
+            scope.breakdown,
+            set(from_contact) | set(referrals),
+            cells,
+            people_columns=[0, 2, 4],
+            derived_columns=[1, 3, 5],
         ),
         chart_column=1,
         drill=drill_for(scope.breakdown),
