@@ -374,8 +374,10 @@ def _selected_cases(
     evaluation = Consent.objects.active().filter(
         person_id=OuterRef("person_id"), purpose=Consent.Purpose.EVALUATION
     )
+    # As in the HTCDS export: people who agreed, and people already anonymised (no identity
+    # is left to protect, and their consents may have gone with it).
     cases = Case.objects.filter(
-        Exists(evaluation),
+        Q(Exists(evaluation)) | Q(person__anonymised_at__isnull=False),
         opened_on__gte=since,
         opened_on__lte=until,
         person__processing_restricted=False,
