@@ -209,3 +209,21 @@ def test_the_scope_leaves_other_puas_out(data: Dataset) -> None:
     only_b = data.scope().__class__(frozenset({data.b.pk}), SINCE, UNTIL, "")
     assert only_row(funnel.funnel(only_b)) == [1, 0, 0, 0, 0, 0.0]
     assert only_row(outputs.reach(only_b))[:1] == [1]
+
+
+# No query runs: the test only reads which database each base would use.
+@pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
+def test_indicators_read_from_the_replica_when_one_is_configured(settings: Any) -> None:
+    from ponte.monitoring.indicators import cases_scope
+
+    period = cases_scope.Scope(None, SINCE, UNTIL)
+    assert cases_scope.cases(period).db == "default"
+    settings.DATABASES = {**settings.DATABASES, "replica": settings.DATABASES["default"]}
+    for base in (
+        cases_scope.cases,
+        cases_scope.follow_ups,
+        cases_scope.outbound_referrals,
+        cases_scope.contacts,
+        cases_scope.people_met,
+    ):
+        assert base(period).db == "replica"
