@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from config.api import api
+from config.health import healthz, readyz
 from ponte.common.access import access_rule
 from ponte.network.views.home import home
 
@@ -27,6 +28,8 @@ def _api_urls() -> tuple:  # type: ignore[type-arg]
 
 urlpatterns = [
     path("", home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("accounts/", include("ponte.accounts.urls")),
     path("network/", include("ponte.network.urls")),
     path("catalog/", include("ponte.catalog.urls")),

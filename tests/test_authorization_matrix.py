@@ -1028,6 +1028,8 @@ COVERED_ELSEWHERE = {
     "accounts:password_reset_done",
     "accounts:password_reset_confirm",
     "set_language",
+    "healthz",  # public, no data: tests/test_health.py
+    "readyz",
     "network:invitation_accept",  # the invitee's own answer: ponte/network/tests/test_pages.py
     "network:invitation_decline",
     # The offline quick entry, its CSRF refresh and service worker: ponte/outreach/tests/
