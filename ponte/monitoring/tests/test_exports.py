@@ -8,6 +8,7 @@ import io
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 from hypothesis import given
@@ -121,6 +122,7 @@ def test_filename_cannot_break_the_header() -> None:
     assert response["Content-Disposition"] == 'attachment; filename="report-2026.xlsx"'
 
 
+@pytest.mark.usefixtures("english")  # reads the English labels of the Info sheet
 def test_xlsx_reads_back_as_the_tables() -> None:
     tables = [cases_table(), balance_table()]
     response = xlsx_export(tables, "ponte-monitoring.xlsx", META)
