@@ -134,6 +134,10 @@ DATABASES = {
     )
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+if env_bool("DATABASE_POOLER_TRANSACTION"):
+    # Behind pgbouncer in transaction mode a server-side cursor can outlive its connection's
+    # turn: Django must not open them (docs/operating.md, "Connection pooling").
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL + a busy timeout make the embedded database usable by a small team.
     DATABASES["default"]["OPTIONS"] = {

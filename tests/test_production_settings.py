@@ -19,12 +19,12 @@ PROBE = (
 )
 
 
-def run_settings(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def run_settings(env: dict[str, str], probe: str = PROBE) -> subprocess.CompletedProcess[str]:
     clean = {
         k: v for k, v in os.environ.items() if not k.startswith(("PONTE_", "DJANGO_", "DATABASE"))
     }
     return subprocess.run(  # noqa: S603 (our own interpreter and code)
-        [sys.executable, "-c", PROBE],
+        [sys.executable, "-c", probe],
         cwd=ROOT,
         env={**clean, **env},
         capture_output=True,
@@ -70,3 +70,25 @@ def test_the_demo_switch_cannot_relax_production() -> None:
 def test_production_refuses_to_start_without_secrets() -> None:
     result = run_settings({"DATABASE_URL": "postgres://u@h/db"})
     assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
+
+
+def test_transaction_pooling_disables_server_side_cursors() -> None:
+    probe = (
+        "import json, config.settings as s; "
+        "print(json.dumps(s.DATABASES['default'].get('DISABLE_SERVER_SIDE_CURSORS', False)))"
+    )
+    base = {
+        "SECRET_KEY": "x" * 60,
+        "PONTE_FIELD_KEYS": "1:" + "A" * 43 + "=",
+        "PONTE_AUDIT_KEY": "k",
+        "DATABASE_URL": "postgres://u@h/db",
+        "ALLOWED_HOSTS": "ponte.example.org",
+    }
+
+    def read(extra: dict[str, str]) -> object:
+        result = run_settings({**base, **extra}, probe)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    assert read({}) is False
+    assert read({"DATABASE_POOLER_TRANSACTION": "1"}) is True

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ponte.catalog.taxonomy import Area
 from ponte.common.fields import EncryptedTextField
@@ -24,7 +25,8 @@ from ponte.people.models import Person
 
 
 class Phase(models.TextChoices):
-    CONTACT = "contatto", _("Contact")
+    # Its own context: the catalog's "Contact" (how to reach a service) is another word.
+    CONTACT = "contatto", pgettext_lazy("case phase", "Contact")
     ENGAGEMENT = "engagement", _("Engagement")
     ANALYSIS = "analisi", _("Joint assessment")
     PLAN = "patto", _("Plan agreed")
