@@ -206,11 +206,17 @@ def make_person(
     )
 
 
-def make_consent(rng: random.Random, person: Person, given_on: dt.date, by: int | None) -> Consent:
+def make_consent(
+    rng: random.Random,
+    person: Person,
+    given_on: dt.date,
+    by: int | None,
+    purpose: str = Consent.Purpose.TAKING_IN_CHARGE,
+) -> Consent:
     method = weighted(rng, CONSENT_METHODS)
     return Consent(
         person=person,
-        purpose=Consent.Purpose.TAKING_IN_CHARGE,
+        purpose=purpose,
         method=method,
         # Oral consents name who was there; a role, never a real name.
         witness="" if method == Consent.Method.WRITTEN else "Mediatore del PUA (fittizio)",

@@ -47,6 +47,8 @@ from ponte.people import synthetic as people
 from ponte.people.models import Consent, Gender, Person
 
 PEOPLE = {"small": 300, "regional": 15_000, "national": 250_000}
+# Share of people who agree to the anonymous use of their data for evaluation.
+EVALUATION_CONSENT_SHARE = 0.7
 BATCH_PEOPLE = 2_000
 
 P = Phase
@@ -344,6 +346,7 @@ def _slots(ctx: Context) -> list[tuple[Any, dict[str, Any] | None]]:
 
 def make_cases(ctx: Context) -> None:
     rng, today, staff = ctx.rng, timezone.localdate(), Staff.of(ctx)
+    evaluation_rng = random.Random(f"{ctx.seed}-evaluation")  # noqa: S311 - fictitious data
     pool = pools.Pools.of(ctx)
     slots = _slots(ctx)
     for start in range(0, len(slots), BATCH_PEOPLE):
@@ -368,6 +371,18 @@ def make_cases(ctx: Context) -> None:
             consents.append(
                 people.make_consent(rng, person, story.case.opened_on, story.manager_id)
             )
+            # Most people also agree to the anonymous use of their data for evaluation. Its own
+            # generator, so adding it left every other generated value as it was.
+            if evaluation_rng.random() < EVALUATION_CONSENT_SHARE:
+                consents.append(
+                    people.make_consent(
+                        evaluation_rng,
+                        person,
+                        story.case.opened_on,
+                        story.manager_id,
+                        purpose=Consent.Purpose.EVALUATION,
+                    )
+                )
         save_all(ctx, Consent, consents, "consents")
         save_all(ctx, Case, [s.case for s in stories], "cases")
         events, needs, vulnerabilities = [], [], []

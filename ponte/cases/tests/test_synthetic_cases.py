@@ -25,7 +25,7 @@ from ponte.cases.models import (
 from ponte.network.management.synthetic import SOURCE_PREFIX
 from ponte.outreach.models import Contact
 from ponte.people import synthetic as people_synthetic
-from ponte.people.models import Person
+from ponte.people.models import Consent, Person
 
 
 def _generate(seed: int) -> None:
@@ -58,6 +58,10 @@ def _check_consistency() -> None:
     cases = Case.objects.filter(source_label__startswith=SOURCE_PREFIX)
     assert cases.count() >= synthetic.PEOPLE["small"]
     assert set(cases.values_list("phase", flat=True)) == set(Phase.values)
+    # Most people agreed to the anonymous use of their data for evaluation, not all.
+    people = Person.objects.filter(source__startswith=SOURCE_PREFIX)
+    agreed = people.filter(consents__purpose=Consent.Purpose.EVALUATION).distinct().count()
+    assert 0.6 < agreed / people.count() < 0.8
     # Every case opened once; its last move leads to the phase it is in.
     opened = CaseEvent.objects.filter(kind=EventKind.OPENED).values("case").annotate(n=Count("pk"))
     assert {row["n"] for row in opened} == {1} and len(opened) == cases.count()
