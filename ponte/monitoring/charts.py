@@ -4,8 +4,10 @@ Inline SVG needs no JavaScript, prints in the WeasyPrint PDF and passes our stri
 as it carries no `style` attribute, no <style> element, no script and no external reference:
 only presentation attributes (fill, font-size...). Every chart sits beside the table that holds
 its numbers, so the SVG is hidden from assistive technology (aria-hidden) and is decoration for
-sighted readers. Output is deterministic (same input, same language: same bytes) so it can be
-tested and cached.
+sighted readers. The drawings are laid out left to right (bars grow from x = 0, names are
+anchored at their start), so they say `direction="ltr"`: on a right-to-left page they would
+otherwise inherit its direction, and every label would run off the chart's left edge. Output
+is deterministic (same input, same language: same bytes) so it can be tested and cached.
 """
 
 from __future__ import annotations
@@ -127,7 +129,7 @@ def bar_chart(table: Table) -> SafeString | None:
         format_html(
             '<svg xmlns="http://www.w3.org/2000/svg" class="monitoring-chart" '
             'viewBox="0 0 {} {}" width="100%" aria-hidden="true" focusable="false" '
-            'font-size="{}" fill="{}">',
+            'direction="ltr" font-size="{}" fill="{}">',
             BAR_WIDTH,
             height,
             BAR_FONT,
@@ -247,7 +249,7 @@ def network_graph(edges: list[Edge]) -> SafeString | None:
         format_html(
             '<svg xmlns="http://www.w3.org/2000/svg" class="monitoring-network" '
             'viewBox="0 0 {} {}" width="100%" aria-hidden="true" focusable="false" '
-            'font-size="{}" fill="{}">'
+            'direction="ltr" font-size="{}" fill="{}">'
             "<defs>{}{}</defs>",
             width,
             height,

@@ -162,6 +162,7 @@ def catalogue(world: Any) -> list[PageSpec]:
     specs += _catalog_pages(world)
     specs += _people_and_case_pages(world)
     specs += _referral_pages(world)
+    specs += _monitoring_pages(world)
     return specs
 
 
@@ -525,6 +526,66 @@ def _referral_pages(world: Any) -> list[PageSpec]:
             one("detail", r.sent),
             "coordinator@foreign",
             status=404,
+        ),
+    ]
+
+
+def monitoring_data(world: Any) -> Any:
+    """The monitoring's hand-made dataset (January–June 2026: two PUAs, cases, referrals,
+    follow-ups, outcomes), so the dashboards draw charts and the network graph. Stored on
+    `world.monitoring_data`."""
+    if getattr(world, "monitoring_data", None) is None:
+        from ponte.monitoring.tests.dataset import build
+
+        world.monitoring_data = build(world)
+    return world.monitoring_data
+
+
+def _submit_without_browser_checks(page: Page) -> Response | None:
+    """Submit the empty form past the browser's own checks of required fields: the page's
+    error messages are what is checked."""
+    page.evaluate("document.querySelector('main form[method=post]').noValidate = true")
+    return _submit_empty_form(page)
+
+
+def _monitoring_pages(world: Any) -> list[PageSpec]:
+    from ponte.monitoring.indicators import SECTIONS
+
+    monitoring_data(world)
+    co, an = "coordinator", "analyst"
+    # The dataset's half year, named: the default period (the current year) drifts away from it.
+    period = "?since=2026-01-01&until=2026-06-30"
+    report = reverse("monitoring:report")
+    return [
+        *(
+            PageSpec(
+                f"monitoring: {section.key}",
+                reverse("monitoring:section", args=[section.key])
+                + period
+                + "&breakdown=access_point",
+                co,
+            )
+            for section in SECTIONS
+        ),
+        PageSpec(
+            "monitoring: analyst, by gender (small counts)",
+            reverse("monitoring:dashboard") + period + "&breakdown=gender",
+            an,
+        ),
+        PageSpec(
+            "monitoring, with errors",
+            reverse("monitoring:dashboard") + "?since=2026-06-30&until=2026-01-01",
+            co,
+        ),
+        PageSpec("monitoring report form", report, co),
+        PageSpec("monitoring report form, with errors", report + "?year=1990", co),
+        PageSpec("monitoring report", report + "?year=2026&quarter=1&breakdown=access_point", co),
+        PageSpec("monitoring microdata form", reverse("monitoring:microdata"), an),
+        PageSpec(
+            "monitoring microdata form, with errors",
+            reverse("monitoring:microdata"),
+            an,
+            then=_submit_without_browser_checks,
         ),
     ]
 
