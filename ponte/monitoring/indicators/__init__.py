@@ -50,7 +50,11 @@ SECTIONS: tuple[Section, ...] = (
         ),
     ),
     Section("times", _("Times"), (times.times,)),
-    Section("network", _("Network"), (network.organisations, network.referral_graph)),
+    Section(
+        "network",
+        _("Network"),
+        (network.organisations, network.agreements, network.referral_graph),
+    ),
 )
 
 SECTION_KEYS = [s.key for s in SECTIONS]

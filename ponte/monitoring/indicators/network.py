@@ -8,6 +8,7 @@ import datetime as dt
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ponte.monitoring.scope import Scope
 from ponte.monitoring.tables import Column, Row, Table
@@ -59,22 +60,37 @@ def organisations(scope: Scope) -> Table:
         Row(label=label, values=[sum(by_kind.get(kind, 0) for kind in KIND_GROUPS[group])])
         for group, label in KIND_GROUP_LABELS.items()
     ]
-    by_agreement = dict(agreements.values_list("kind").annotate(n=Count("pk")).order_by())
-    rows += [
-        Row(label=label, values=[by_agreement.get(kind, 0)])
-        for kind, label in Agreement.Kind.choices
-    ]
     return Table(
         key="network",
-        title=_("The network: organisations and agreements in force"),
+        title=_("The network: organisations bound by the agreements"),
+        definition=_(
+            "The organisations bound by the agreements in force on the last day of the period "
+            "that the lead organisations of the selected PUAs promote or signed: promoters, "
+            "signatories and the PUAs' lead organisations, by kind of organisation."
+        ),
+        columns=[Column("count", _("Organisations"))],
+        rows=rows,
+        row_header=_("Kind of organisation"),
+    )
+
+
+def agreements(scope: Scope) -> Table:
+    by_kind = dict(
+        _agreements_in_force(scope).values_list("kind").annotate(n=Count("pk")).order_by()
+    )
+    return Table(
+        key="agreements",
+        title=_("Agreements in force"),
         definition=_(
             "Agreements in force on the last day of the period that the lead organisations of "
-            "the selected PUAs promote or signed, by kind; and the organisations bound by them "
-            "(promoters, signatories and the PUAs' lead organisations), by kind of organisation."
+            "the selected PUAs promote or signed, by kind."
         ),
-        columns=[Column("count", _("Number"))],
-        rows=rows,
-        row_header=_("Organisations and agreements"),
+        columns=[Column("count", _("Agreements"))],
+        rows=[
+            Row(label=label, values=[by_kind.get(kind, 0)])
+            for kind, label in Agreement.Kind.choices
+        ],
+        row_header=_("Kind of agreement"),
     )
 
 
@@ -120,9 +136,9 @@ def referral_graph(scope: Scope) -> Table:
             "of those that ended after acceptance."
         ),
         columns=[
-            Column("sent", _("Sent")),
-            Column("accepted", _("Accepted")),
-            Column("completed", _("Completed")),
+            Column("sent", pgettext_lazy("referrals counted", "Sent")),
+            Column("accepted", pgettext_lazy("referrals counted", "Accepted")),
+            Column("completed", pgettext_lazy("referrals counted", "Completed")),
             Column("acceptance", _("Acceptance (%)"), "percent"),
             Column("completion", _("Completion (%)"), "percent"),
         ],

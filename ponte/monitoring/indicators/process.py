@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ponte.cases.models import FollowUp
 from ponte.monitoring.breakdowns import case_base
@@ -167,8 +168,8 @@ def access_to_services(scope: Scope) -> Table:
         columns=[
             Column("people", _("People referred")),
             Column("sent", _("Referrals sent")),
-            Column("accepted", _("Accepted")),
-            Column("completed", _("Completed")),
+            Column("accepted", pgettext_lazy("referrals counted", "Accepted")),
+            Column("completed", pgettext_lazy("referrals counted", "Completed")),
             Column("per_person", _("Referrals per person"), "number"),
             Column("completion", _("Completed of accepted (%)"), "percent"),
         ],

@@ -190,8 +190,10 @@ def test_times_from_contact_to_case_and_along_referrals(data: Dataset) -> None:
 def test_network_counts_organisations_and_agreements_in_force(data: Dataset) -> None:
     rows = by_label(network.organisations(data.scope()))
     assert rows["Third sector"] == [2]  # own and partner, bound by own's pact
-    assert rows["Territorial pact"] == [1]
     assert rows["Public bodies"] == [0]
+    agreements = by_label(network.agreements(data.scope()))
+    assert agreements["Territorial pact"] == [1]  # own's; foreign's is not in the scope
+    assert agreements["Convention"] == [0]
 
 
 def test_referral_graph_has_one_edge_per_pair_with_its_loop_figures(data: Dataset) -> None:
