@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install lock messages serve clean
+.PHONY: demo test install lock messages serve clean bench drills
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,16 @@ demo: install messages
 
 test: install messages
 	PONTE_DEV=1 scripts/test.sh
+
+# The monitoring benchmark on PostgreSQL at national scale (BENCH_DATABASE_URL, by default
+# ponte_national on 127.0.0.1): fills the database first if it is empty (about 20 minutes).
+bench: install
+	PONTE_DEV=1 $(BIN)/python benchmarks/monitoring.py --setup
+
+# Fault drills on a throw-away PostgreSQL cluster on loopback (drills/README.md): kill -9
+# under load, backup and restore, key rotation, each with its negative control (3-5 minutes).
+drills: install
+	$(BIN)/python -m drills.run --results drills/RESULTS.md
 
 clean:
 	rm -rf $(VENV) var/ponte.sqlite3*

@@ -1,0 +1,1 @@
+"""Fault drills: `make drills` (see drills/README.md)."""
