@@ -39,6 +39,10 @@ def test_totp_seed_is_encrypted_at_rest_and_reencrypt_migrates(settings) -> None
     assert EncryptedTOTPDevice.objects.get(pk=device.pk).key == secret  # old key still reads
     call_command("reencrypt", stdout=io.StringIO())
     assert crypto.key_id_of(_raw_key_column(device)) == 2
+    from ponte.audit.models import AuditEvent
+
+    rotation = AuditEvent.objects.filter(action="crypto.reencrypted").get()
+    assert rotation.data["key_id"] == 2 and rotation.data["values"] >= 1
 
     settings.PONTE_FIELD_KEYS = f"2:{key2}"  # key 1 retired: data still readable
     assert EncryptedTOTPDevice.objects.get(pk=device.pk).key == secret

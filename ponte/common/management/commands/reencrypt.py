@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import TextField
 from django.db.models.functions import Cast
 
+from ponte.audit.services import record_now
 from ponte.common import crypto
 from ponte.common.fields import EncryptedTextField
 
@@ -21,10 +22,20 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         current = crypto.key_ring().current_id
         total = 0
+        per_field: dict[str, int] = {}
         for model in apps.get_models():
             fields = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
             for field in fields:
-                total += self._migrate_field(model, field, current, options["batch_size"])
+                done = self._migrate_field(model, field, current, options["batch_size"])
+                total += done
+                if done:
+                    per_field[f"{model._meta.label}.{field.name}"] = done
+        # A key rotation is a security event: it belongs in the audit trail with its figures.
+        record_now(
+            "crypto.reencrypted",
+            actor=None,
+            data={"key_id": current, "values": total, "fields": per_field},
+        )
         self.stdout.write(self.style.SUCCESS(f"Re-encrypted {total} values with key {current}."))
 
     def _migrate_field(
@@ -34,7 +45,7 @@ class Command(BaseCommand):
         done = 0
         # Cast to plain text so the stored token is read as-is, not decrypted.
         raw = (
-            model.objects.exclude(**{field.attname: ""})
+            model._base_manager.exclude(**{field.attname: ""})
             .annotate(_raw=Cast(field.attname, output_field=TextField()))
             .values_list("pk", "_raw")
         )
@@ -43,9 +54,10 @@ class Command(BaseCommand):
         ]
         for start in range(0, len(stale), batch):
             with transaction.atomic():
-                for obj in model.objects.filter(pk__in=stale[start : start + batch]):
+                # The base manager: a default manager that filtered rows would leave some behind.
+                for obj in model._base_manager.filter(pk__in=stale[start : start + batch]):
                     # Saving the decrypted value re-encrypts it with the current key.
-                    model.objects.filter(pk=obj.pk).update(
+                    model._base_manager.filter(pk=obj.pk).update(
                         **{field.attname: getattr(obj, field.attname)}
                     )
                     done += 1
