@@ -202,14 +202,18 @@ def _links(edges: Iterable[Edge]) -> list[_Link]:
 
 
 def _busiest_nodes(links: list[_Link]) -> list[str]:
-    """The organisations to draw, in circle order: at most NET_MAX_NODES, those with most
-    referrals sent plus received (ties by name, so the choice is stable)."""
-    weight: dict[str, int] = {}
-    for link in links:
-        weight[link.sender] = weight.get(link.sender, 0) + link.count
-        weight[link.receiver] = weight.get(link.receiver, 0) + link.count
-    ranked = sorted(weight, key=lambda name: (-weight[name], name))[:NET_MAX_NODES]
-    return sorted(ranked)
+    """The organisations to draw, in circle order: at most NET_MAX_NODES, taken as the two ends
+    of the busiest links first (ties by name, so the choice is stable). Choosing by link, not
+    by organisation, keeps at least one line: thirty busy senders whose receivers were all
+    left out would draw dots and nothing between them."""
+    chosen: set[str] = set()
+    for link in sorted(links, key=lambda k: (-k.count, k.sender, k.receiver)):
+        ends = {link.sender, link.receiver} - chosen
+        if len(chosen) + len(ends) <= NET_MAX_NODES:
+            chosen |= ends
+        if len(chosen) >= NET_MAX_NODES:
+            break
+    return sorted(chosen)
 
 
 def _stroke(count: int, top: int) -> float:

@@ -309,3 +309,15 @@ def test_table_include_without_rows_says_so_and_draws_nothing() -> None:
     assert "<svg" not in html
     assert "<table" not in html
     assert "How this is computed" in html
+
+
+def test_network_keeps_lines_when_the_busiest_organisations_never_meet() -> None:
+    # As at national scale: 40 PUAs each send to receivers no other PUA uses. Ranking
+    # organisations alone kept 30 senders and no receiver, and drew no line (max() failed).
+    edges = [(f"PUA {i:02d}", f"Receiver {i:02d}", 10 + i, None) for i in range(40)]
+    svg = network_graph(edges)
+    assert svg is not None
+    assert len(list(parse(svg).iter(f"{SVG}circle"))) == 30
+    lines = edge_lines(svg)
+    assert len(lines) == 15  # the 15 busiest pairs, both ends drawn
+    assert "PUA 39" in set(texts(svg)) and "Receiver 39" in set(texts(svg))
