@@ -39,6 +39,7 @@ from ponte.cases.models import (
     OutcomeKind,
     Phase,
 )
+from ponte.monitoring.indicators.cases_scope import restricted_people
 from ponte.monitoring.tables import Label
 from ponte.network.models import AccessPoint
 from ponte.people.models import Consent
@@ -380,8 +381,7 @@ def _selected_cases(
         Q(Exists(evaluation)) | Q(person__anonymised_at__isnull=False),
         opened_on__gte=since,
         opened_on__lte=until,
-        person__processing_restricted=False,
-    )
+    ).exclude(person_id__in=restricted_people())
     if access_point_ids is not None:
         cases = cases.filter(access_point_id__in=sorted(access_point_ids))
     return cases.order_by()

@@ -150,7 +150,16 @@ class Person(TimeStampedModel):
         ordering = ["given_name", "family_name"]
         verbose_name = _("person")
         verbose_name_plural = _("people")
-        indexes = [models.Index(fields=["organization", "birth_year"])]
+        indexes = [
+            models.Index(fields=["organization", "birth_year"]),
+            # The few people who objected: statistics leave them out with a tiny lookup
+            # instead of reading every person (see ponte/monitoring/indicators/cases_scope.py).
+            models.Index(
+                fields=["id"],
+                condition=Q(processing_restricted=True),
+                name="person_restricted_idx",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(birth_year__isnull=True)

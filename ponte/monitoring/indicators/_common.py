@@ -134,5 +134,5 @@ def counts_with_fallback(
     if found is not None:
         return found, breakdown
     totals = grouped_counts(qs, base, Breakdown.NONE, **aggregates)
-    assert totals is not None  # noqa: S101 - the empty breakdown applies to every base
+    assert totals is not None  # noqa: S101 - the empty breakdown applies to every base  # nosec B101
     return totals, Breakdown.NONE
