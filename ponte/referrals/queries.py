@@ -247,10 +247,13 @@ def closed_loop_figures(
     organizations: list[int] | None = None,
     since: datetime.datetime | datetime.date | None = None,
     until: datetime.datetime | datetime.date | None = None,
+    with_times: bool = True,
 ) -> list[PairFigures]:
     """Per (sender, receiver) pair, over referrals sent in [since, until) that involve one of
     `organizations` (all when None). Two queries: the counts grouped in the database, and the
-    timestamps for the medians (no portable SQL median)."""
+    timestamps for the medians (no portable SQL median). `with_times=False` skips the second,
+    the costly one on a region's year, for readers that show counts and rates only (the
+    medians are then None)."""
     rows = _sent_referrals(organizations, since, until)
     counts = rows.values("sender_id", "sender__name", "receiver_id", "receiver__name").annotate(
         n_sent=Count("pk"),
@@ -264,6 +267,7 @@ def closed_loop_figures(
     acknowledge: dict[tuple[int, int], list[float]] = defaultdict(list)
     accept: dict[tuple[int, int], list[float]] = defaultdict(list)
     complete: dict[tuple[int, int], list[float]] = defaultdict(list)
+    timestamps = rows if with_times else rows.none()
     for (
         sender_id,
         receiver_id,
@@ -272,7 +276,7 @@ def closed_loop_figures(
         received_at,
         answered_at,
         closed_at,
-    ) in rows.values_list(
+    ) in timestamps.values_list(
         "sender_id",
         "receiver_id",
         "status",

@@ -103,6 +103,7 @@ def referral_pairs(scope: Scope) -> list[PairFigures]:
         organizations=lead_organization_ids(scope),
         since=_start_of(scope.since),
         until=_start_of(scope.until + dt.timedelta(days=1)),
+        with_times=False,  # the graph shows counts and rates only
     )
 
 

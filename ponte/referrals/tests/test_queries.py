@@ -205,3 +205,16 @@ def test_closed_loop_filters(dataset):
     assert queries.closed_loop_figures(organizations=[world.foreign.pk]) == []
     assert queries.closed_loop_figures(until=T0 - datetime.timedelta(days=1))[0].sent == 1
     assert len(queries.closed_loop_figures(organizations=[world.partner.pk])) == 2
+
+
+def test_closed_loop_figures_without_times_is_one_query(dataset, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        figures = queries.closed_loop_figures(
+            since=T0 - datetime.timedelta(days=1), with_times=False
+        )
+    with_times = queries.closed_loop_figures(since=T0 - datetime.timedelta(days=1))
+    # The same counts and rates; only the medians are left out.
+    assert [(f.sent, f.accepted, f.acceptance_rate) for f in figures] == [
+        (f.sent, f.accepted, f.acceptance_rate) for f in with_times
+    ]
+    assert all(f.median_hours_to_accept is None for f in figures)
