@@ -247,3 +247,27 @@ def test_free_text_is_encrypted_at_rest(world: World) -> None:
     assert key and "singh" not in key.lower()
     saved = Contact.objects.get()
     assert saved.alias == "Singh del furgone" and saved.safe_contact_note.startswith("Solo")
+
+
+def test_a_burst_audits_each_written_entry_and_no_rejected_one(world: World) -> None:
+    """The burst's audit rows are written together at its end: one per entry written, in the
+    order of the entries, none for an entry that was rejected after its writes began."""
+    client = verified_client(world.users["outreach_worker"])
+    outing = outing_entry(world.own_access_point)
+    good = [contact_entry(outing["id"]) for _ in range(2)]
+    # Rejected inside the entry's savepoint (unknown place, checked after the PUA).
+    bad = outing_entry(world.own_access_point, place_ids=[str(uuid.uuid4())])
+    assert statuses(post(client, {"entries": [outing, good[0], bad, good[1]]})) == [
+        "created",
+        "created",
+        "rejected",
+        "created",
+    ]
+    synced = AuditEvent.objects.filter(action__startswith="outreach.").order_by("seq")
+    assert [e.action for e in synced] == [
+        "outreach.outing_synced",
+        "outreach.contact_synced",
+        "outreach.contact_synced",
+    ]
+    written = {str(c.public_id) for c in Contact.objects.all()} | {outing["id"]}
+    assert {e.target_id for e in synced} == written
