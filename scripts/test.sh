@@ -31,6 +31,8 @@ step "ruff format --check"
 $BIN/ruff format --check .
 step "mypy"
 $BIN/mypy ponte config
+step "bandit (security lint; exclusions in [tool.bandit], false positives marked nosec)"
+$BIN/bandit -c pyproject.toml -r ponte config -q
 step "djLint"
 $BIN/djlint ponte --lint --quiet
 step "import-linter (app dependency direction)"

@@ -28,7 +28,7 @@ from ponte.accounts.models import EncryptedTOTPDevice, LoginSession
 from ponte.audit.services import record
 from ponte.common.access import access_rule
 
-SETUP_SECRET_KEY = "_ponte_totp_setup_secret"  # noqa: S105 (a session key name)
+SETUP_SECRET_KEY = "_ponte_totp_setup_secret"  # noqa: S105 (a session key name)  # nosec B105
 VERIFIED_AT_KEY = "_ponte_verified_at"
 STEP_UP_SECONDS = 5 * 60
 

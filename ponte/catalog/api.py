@@ -28,11 +28,11 @@ from ninja import Router, Status
 
 from ponte.catalog.hsds import export_services, service_list_item
 from ponte.catalog.hsds_import import import_services
-from ponte.catalog.hsds_spec import HSDS_VERSION, is_uuid
+from ponte.catalog.hsds_spec import HSDS_VERSION, TABLES, is_uuid
 from ponte.catalog.hsds_terms import Term, all_terms
 from ponte.catalog.models import Service
 from ponte.catalog.taxonomy import PONTE_TAXONOMY_ID
-from ponte.network.api import TokenAuth
+from ponte.network.api import MAX_PAGE, IsoDateTime, TokenAuth
 from ponte.network.models import ApiToken
 from ponte.network.roles import Cap, capabilities_of
 
@@ -87,6 +87,9 @@ class TokenActor:
 
 
 router = Router(tags=["hsds"], auth=OptionalTokenAuth())
+# Reads need no token (ninja lists the token only): the OpenAPI file says so with an empty
+# requirement, the standard way to write "or no credentials at all".
+_ANONYMOUS_TOO: dict[str, Any] = {"security": [{}]}
 
 
 def _token(request: HttpRequest) -> ApiToken | None:
@@ -102,7 +105,9 @@ def _error(status: int, detail: Any) -> Status[JSONObject]:
     return Status(status, {"detail": detail})
 
 
-@router.get("/", response=dict[str, Any], summary="About this HSDS API")
+@router.get(
+    "/", response=dict[str, Any], summary="About this HSDS API", openapi_extra=_ANONYMOUS_TOO
+)
 def about(request: HttpRequest) -> JSONObject:
     return {
         "version": HSDS_VERSION,
@@ -156,7 +161,12 @@ def _filtered(
     return services.distinct()
 
 
-@router.get("/services", response=dict[str, Any], summary="List services (HSDS Page)")
+@router.get(
+    "/services",
+    response=dict[str, Any],
+    summary="List services (HSDS Page)",
+    openapi_extra=_ANONYMOUS_TOO,
+)
 def list_services(
     request: HttpRequest,
     search: str = "",
@@ -166,11 +176,11 @@ def list_services(
     taxonomy_term_id: str = "",
     taxonomy_id: str = "",
     organization_id: str = "",
-    modified_after: datetime | None = None,
+    modified_after: IsoDateTime | None = None,
 ) -> JSONObject:
     """One-to-one fields of each service; `full=true` gives fully nested services."""
     per_page = min(max(per_page, 1), MAX_PER_PAGE)
-    page = max(page, 1)
+    page = min(max(page, 1), MAX_PAGE)  # a larger page would overflow the query's OFFSET
     services = _filtered(
         _visible(request),
         search=search,
@@ -204,6 +214,7 @@ def list_services(
     "/services/{id}",
     response={200: dict[str, Any], 404: dict[str, Any]},
     summary="One service, fully nested",
+    openapi_extra=_ANONYMOUS_TOO,
 )
 def get_service(request: HttpRequest, id: str) -> Any:
     if not is_uuid(id):
@@ -214,31 +225,47 @@ def get_service(request: HttpRequest, id: str) -> Any:
 
 # --- writing ------------------------------------------------------------------------------
 
-_WRITE: dict[str, Any] = {
-    "auth": TokenAuth(),
-    "response": {
-        200: dict[str, Any],
-        201: dict[str, Any],
-        403: dict[str, Any],
-        404: dict[str, Any],
-        409: dict[str, Any],
-        422: dict[str, Any],
-    },
-    "openapi_extra": {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": {"type": "object"}}},
-            "description": "An HSDS 3.0 service object (compiled service schema).",
-        }
-    },
-}
+
+def _write_options(*, id_required: bool) -> dict[str, Any]:
+    """What the write routes declare. The body is read by the importer, not by ninja: the
+    OpenAPI file names the fields HSDS requires, and the importer checks the rest (422)."""
+    service = TABLES["service"]
+    required = [f for f in service.required if id_required or f != "id"]
+    body = {
+        "type": "object",
+        "required": required,
+        "properties": {
+            "id": {"type": "string", "format": "uuid"},
+            "name": {"type": "string", "minLength": 1},
+            "status": {"type": "string", "enum": list(service.fields["status"].enum)},
+        },
+    }
+    return {
+        "auth": TokenAuth(),
+        "response": {
+            200: dict[str, Any],
+            201: dict[str, Any],
+            403: dict[str, Any],
+            404: dict[str, Any],
+            409: dict[str, Any],
+            422: dict[str, Any],
+        },
+        "openapi_extra": {
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": body}},
+                "description": "An HSDS 3.0 service object (compiled service schema).",
+            }
+        },
+    }
 
 
 def _body(request: HttpRequest) -> Any:
     """The parsed JSON body, or None when it is not JSON."""
     try:
         return json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: "[[[[…" nested deeper than the parser goes, in a few kilobytes.
         return None
 
 
@@ -282,17 +309,29 @@ def _write(request: HttpRequest, path_id: str | None, *, create_only: bool) -> A
     return Status(201 if report.created else 200, {"service": service, "warnings": warnings})
 
 
-@router.post("/services", summary="Create a service of the token's organisation", **_WRITE)
+@router.post(
+    "/services",
+    summary="Create a service of the token's organisation",
+    **_write_options(id_required=False),
+)
 def create_service(request: HttpRequest) -> Any:
     return _write(request, None, create_only=True)
 
 
-@router.put("/services", summary="Create or replace a service (id in the body)", **_WRITE)
+@router.put(
+    "/services",
+    summary="Create or replace a service (id in the body)",
+    **_write_options(id_required=True),
+)
 def put_service(request: HttpRequest) -> Any:
     return _write(request, None, create_only=False)
 
 
-@router.put("/services/{id}", summary="Create or replace the service with this id", **_WRITE)
+@router.put(
+    "/services/{id}",
+    summary="Create or replace the service with this id",
+    **_write_options(id_required=False),
+)
 def put_service_by_id(request: HttpRequest, id: str) -> Any:
     if not is_uuid(id):
         return _error(404, _("Not found"))

@@ -9,6 +9,7 @@ from typing import Any
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from ponte.catalog.queries import GapMatrix
 from ponte.common.exports import csv_response, escape_cell
@@ -47,13 +48,18 @@ def gap_csv(matrix: GapMatrix) -> HttpResponse:
     return csv_response("ponte-gap-analysis.csv", _header(), _rows(matrix))
 
 
+def _xlsx_cell(value: Any) -> Any:
+    """Text goes through the same escaping as CSV (a name starting with "=" stays text), minus
+    the control characters XML cannot carry: openpyxl refuses them, and the download was a 500."""
+    return escape_cell(ILLEGAL_CHARACTERS_RE.sub("", value)) if isinstance(value, str) else value
+
+
 def gap_xlsx(matrix: GapMatrix) -> HttpResponse:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Gap analysis"))
     sheet.append(_header())
     for row in _rows(matrix):
-        # Text cells go through the same escaping as CSV: a name starting with "=" stays text.
-        sheet.append([escape_cell(v) if isinstance(v, str) else v for v in row])
+        sheet.append([_xlsx_cell(v) for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(

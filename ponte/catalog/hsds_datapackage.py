@@ -233,7 +233,7 @@ def _resource_paths(files: dict[str, bytes], report: ImportReport) -> dict[str, 
         resources = descriptor["resources"]
         if not isinstance(resources, list):
             raise TypeError
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):  # Recursion: "[[[[…" too deep
         report.add_warning(
             DESCRIPTOR, _("not a valid datapackage descriptor: standard file names used")
         )

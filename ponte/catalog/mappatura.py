@@ -53,6 +53,9 @@ COLUMNS = [
 ]
 # `source` is the key of an imported service: the same text load_demo gives organisations.
 SOURCE = MAPPATURA_SOURCE
+# The real file is 13 KB; the whole file is read into memory, so anything far larger is refused
+# before a byte of it is read.
+MAX_FILE_BYTES = 5 * 1024 * 1024
 
 # Programme and service names the Piani di Zona list side by side in one `titolo` cell.
 PROJECT_NAMES = [
@@ -217,11 +220,16 @@ def read_csv(path: Path) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
     dict, so the row is reported as malformed instead of read with empty values.
     """
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            limit = MAX_FILE_BYTES // (1024 * 1024)
+            return [], [_("%(path)s is too large (at most %(n)d MB).") % {"path": path, "n": limit}]
         with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.reader(handle)
             header = [name.strip() for name in next(reader, [])]
             records = list(reader)
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
+    except UnicodeDecodeError:
+        return [], [_("%(path)s is not a CSV file in UTF-8.") % {"path": path}]
+    except (OSError, csv.Error) as error:
         return [], [_("Cannot read %(path)s: %(error)s") % {"path": path, "error": error}]
     missing = [name for name in COLUMNS if name not in header]
     if missing:

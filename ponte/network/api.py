@@ -7,8 +7,9 @@ and sees exactly what a member of that organisation would see.
 from __future__ import annotations
 
 import hmac
-from datetime import date, timedelta
-from typing import Any
+import re
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
 from uuid import UUID
 
 from django.db.models import Q, QuerySet
@@ -18,12 +19,36 @@ from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 from ninja.security import HttpBearer
+from pydantic import BeforeValidator
 
 from ponte.network.models import AccessPoint, Agreement, ApiToken, Organization
 from ponte.network.roles import Cap, capabilities_of
 from ponte.network.services import hash_token
 
 _LAST_USED_GRANULARITY = timedelta(minutes=5)
+# The largest page number a client may ask for. Beyond it the offset, page × page size, no longer
+# fits the databases' 64-bit OFFSET and a huge number became a 500 instead of a 422.
+MAX_PAGE = 1_000_000
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class Pages(PageNumberPagination):
+    """Page-number pagination with a bounded page number; every list of the API uses it."""
+
+    class Input(PageNumberPagination.Input):
+        page: int = Field(1, ge=1, le=MAX_PAGE)
+
+
+def _iso_text(value: Any) -> Any:
+    """Dates and times come as ISO 8601 text. Pydantic also reads a bare number as a Unix time
+    ("0" is 1 January 1970): a partner sending one has made a mistake we should tell them of."""
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
+        raise ValueError("expected ISO 8601 text starting YYYY-MM-DD, not a number")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_text)]
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_text)]
 
 
 class TokenAuth(HttpBearer):
@@ -157,7 +182,7 @@ def _token(request: HttpRequest) -> ApiToken:
 
 
 @router.get("/organisations", response=list[OrganizationOut], summary="List organisations")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_organizations(request: HttpRequest, q: str = "", kind: str = "") -> QuerySet[Organization]:
     qs = Organization.objects.filter(is_active=True).select_related("territory")
     if q:
@@ -181,7 +206,7 @@ def _access_points() -> QuerySet[AccessPoint]:
 
 
 @router.get("/access-points", response=list[AccessPointOut], summary="List access points (PUA)")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_access_points(request: HttpRequest) -> QuerySet[AccessPoint]:
     return _access_points()
 
@@ -205,7 +230,7 @@ def _agreements(request: HttpRequest) -> QuerySet[Agreement]:
     response=list[AgreementOut],
     summary="Agreements the token's organisation promotes or signed",
 )
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_agreements(request: HttpRequest, in_force: bool = False) -> QuerySet[Agreement]:
     qs = _agreements(request)
     if in_force:

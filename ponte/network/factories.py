@@ -18,7 +18,7 @@ from ponte.network.models import (
 )
 from ponte.network.roles import Role
 
-TEST_PASSWORD = "correct-horse-battery-staple-42"  # noqa: S105 (fictitious test accounts)
+TEST_PASSWORD = "correct-horse-battery-staple-42"  # noqa: S105 (fictitious test accounts)  # nosec B105
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -8,7 +8,7 @@
 
 import datetime as dt
 import json
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from django.conf import settings
@@ -16,11 +16,12 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from ninja.security import SessionAuth
+from pydantic import WithJsonSchema
 
 from ponte.catalog.taxonomy import Area
-from ponte.network.api import TokenAuth
+from ponte.network.api import IsoDate, Pages, TokenAuth
 from ponte.network.models import AccessPoint, ApiToken
 from ponte.network.roles import (
     Cap,
@@ -75,7 +76,18 @@ def _token(request: HttpRequest) -> ApiToken | None:
     summary="Send queued outings and contacts",
     openapi_extra={
         "requestBody": {
-            "content": {"application/json": {"schema": {"type": "object"}}},
+            # The envelope only: each entry is checked on its own and answered in `results`.
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["entries"],
+                        "properties": {
+                            "entries": {"type": "array", "maxItems": services.MAX_ENTRIES}
+                        },
+                    }
+                }
+            },
             "required": True,
         }
     },
@@ -86,7 +98,8 @@ def sync(request: HttpRequest) -> Any:
         return Status(400, {"detail": "Payload too large (at most 512 KB)."})
     try:
         payload = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: "[[[[…" nested deeper than the parser goes, well under 512 KB.
         return Status(400, {"detail": "Malformed JSON."})
     if not isinstance(payload, dict) or not isinstance(payload.get("entries"), list):
         return Status(400, {"detail": 'Expected {"entries": [...]}.'})
@@ -200,12 +213,17 @@ class PeopleMetOut(Schema):
     count: int
 
 
+# A time of day without an offset ("06:30:00"). JSON Schema's "time" format is RFC 3339's
+# full-time, which requires one: the OpenAPI file would promise what no answer carries.
+LocalTime = Annotated[dt.time, WithJsonSchema({"type": "string", "format": "partial-time"})]
+
+
 class OutingOut(Schema):
     id: UUID = Field(alias="public_id")
     access_point_id: UUID
     date: dt.date
-    start_time: dt.time | None
-    end_time: dt.time | None
+    start_time: LocalTime | None
+    end_time: LocalTime | None
     method: str
     place_ids: list[UUID]
     materials: list[MaterialOut]
@@ -295,11 +313,14 @@ def _partner_org(request: HttpRequest) -> int:
 
 
 @router.get(
-    "/outings", response=list[OutingOut], auth=TokenAuth(), summary="Outings of the organisation"
+    "/outings",
+    response={200: list[OutingOut], 403: ErrorOut},
+    auth=TokenAuth(),
+    summary="Outings of the organisation",
 )
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_outings(
-    request: HttpRequest, since: dt.date | None = None, until: dt.date | None = None
+    request: HttpRequest, since: IsoDate | None = None, until: IsoDate | None = None
 ) -> QuerySet[Outing]:
     qs = (
         Outing.objects.visible_to_organizations([_partner_org(request)])
@@ -317,13 +338,13 @@ def list_outings(
 
 @router.get(
     "/contacts",
-    response=list[ContactOut],
+    response={200: list[ContactOut], 403: ErrorOut},
     auth=TokenAuth(),
     summary="Contacts of the organisation (no alias, no free text)",
 )
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_contacts(
-    request: HttpRequest, since: dt.date | None = None, until: dt.date | None = None
+    request: HttpRequest, since: IsoDate | None = None, until: IsoDate | None = None
 ) -> QuerySet[Contact]:
     qs = (
         Contact.objects.visible_to_organizations([_partner_org(request)])

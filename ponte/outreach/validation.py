@@ -30,9 +30,13 @@ from ponte.outreach.codes import (
 Errors = dict[str, list[str]]
 
 MAX_LIST = 50
-_COUNTRY = re.compile(r"^[A-Z]{2}$")
-_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
-_TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+# The contact's languages are stored comma-separated in a column of this size.
+LANGUAGES_TEXT_MAX = 100
+# Matched with fullmatch: "$" alone also matches before a final newline, and "IT\n" then
+# reached a two-character column (a 500 on PostgreSQL).
+_COUNTRY = re.compile(r"[A-Z]{2}")
+_LANGUAGE = re.compile(r"[a-z]{2,3}")
+_TIME = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?")
 EARLIEST = dt.date(2015, 1, 1)
 
 
@@ -82,6 +86,9 @@ class Cleaner:
             self.fail(name, _("Expected text."))
             return ""
         value = value.replace("\x00", "").strip()
+        if not _encodable(value):
+            self.fail(name, _("Contains characters that are not valid text."))
+            return ""
         if len(value) > limit:
             self.fail(name, _("Too long (at most %(n)d characters).") % {"n": limit})
             return ""
@@ -116,7 +123,7 @@ class Cleaner:
 
     def country(self, name: str, source: dict[str, Any] | None = None, label: str = "") -> str:
         value = (self.data if source is None else source).get(name) or ""
-        if value and not (isinstance(value, str) and _COUNTRY.match(value.upper())):
+        if value and not (isinstance(value, str) and _COUNTRY.fullmatch(value.upper())):
             self.fail(label or name, _("Use a two-letter country code (ISO 3166-1)."))
             return ""
         return str(value).upper()
@@ -146,7 +153,7 @@ class Cleaner:
         value = self.data.get(name)
         if value in (None, ""):
             return None
-        if not isinstance(value, str) or not _TIME.match(value[:5]) or len(value) not in (5, 8):
+        if not isinstance(value, str) or not _TIME.fullmatch(value):
             self.fail(name, _("Enter a time as HH:MM."))
             return None
         return dt.time.fromisoformat(value[:5])
@@ -175,6 +182,15 @@ class Cleaner:
         return value
 
 
+def _encodable(text: str) -> bool:
+    """JSON can carry lone surrogates ("\\ud800"); no database or cipher can store them."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _values(choices: Any) -> list[str]:
     return [str(v) for v in choices.values]
 
@@ -201,7 +217,7 @@ def clean_outing(data: dict[str, Any]) -> tuple[dict[str, Any], Errors]:
             c.fail(f"materials.{i}", _("Expected an object."))
             continue
         language = item.get("language") or ""
-        if not (isinstance(language, str) and _LANGUAGE.match(language)):
+        if not (isinstance(language, str) and _LANGUAGE.fullmatch(language)):
             c.fail(f"materials.{i}.language", _("Use a language code (ISO 639)."))
         out["materials"].append(
             {
@@ -254,10 +270,12 @@ def clean_contact(data: dict[str, Any]) -> tuple[dict[str, Any], Errors]:
         "safe_contact_note": c.text("safe_contact_note", 1_000),
     }
     for i, code in enumerate(c.items("languages")):
-        if not (isinstance(code, str) and _LANGUAGE.match(code)):
+        if not (isinstance(code, str) and _LANGUAGE.fullmatch(code)):
             c.fail(f"languages.{i}", _("Use a language code (ISO 639)."))
         elif code not in out["languages"]:
             out["languages"].append(code)
+    if len(",".join(out["languages"])) > LANGUAGES_TEXT_MAX:
+        c.fail("languages", _("Too many languages."))
     if out["outing_id"] is None and out["access_point"] is None and "outing_id" not in c.errors:
         c.fail("access_point", _("Give the outing or the PUA the contact belongs to."))
     return out, c.errors

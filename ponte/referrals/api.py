@@ -18,11 +18,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from ponte.audit.services import record
 from ponte.catalog.api import TokenActor
-from ponte.network.api import TokenAuth
+from ponte.network.api import Pages, TokenAuth
 from ponte.network.models import AccessPoint, ApiToken
 from ponte.people.services import StaleEdit
 from ponte.referrals import services
@@ -42,6 +42,7 @@ router = Router(auth=TokenAuth(), tags=["referrals"])
 T = TypeVar("T")
 WRITE_RESPONSES: dict[int, Any] = {
     200: ReferralDetailOut,
+    400: ErrorOut,  # a body that is not JSON (ninja's parser)
     403: ErrorOut,
     404: ErrorOut,
     409: ErrorOut,
@@ -122,7 +123,7 @@ def _answer(actor: TokenActor, result: Referral | Status[dict[str, Any]]) -> Any
 
 @router.post(
     "/signals",
-    response={201: ReferralDetailOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    response={201: ReferralDetailOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Send an inbound signal to a PUA",
 )
 def create_signal(request: HttpRequest, payload: SignalIn) -> Any:
@@ -148,7 +149,7 @@ def create_signal(request: HttpRequest, payload: SignalIn) -> Any:
     response=list[ReferralOut],
     summary="Referrals and signals addressed to the token's organisation",
 )
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def inbox(request: HttpRequest, status: RefStatus | None = None) -> QuerySet[Referral]:
     qs = (
         Referral.objects.inbox_of(_actor(request))

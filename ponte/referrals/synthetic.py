@@ -165,7 +165,7 @@ def _lifecycle(
     inbound signal ends at the triage (`work` False): the case carries the work from there."""
     r = d.row
     sent = r.sent_at
-    assert sent is not None  # noqa: S101 - set by the caller
+    assert sent is not None  # noqa: S101 - set by the caller  # nosec B101
     due_end = dt.datetime.combine(
         r.answer_due_on or sent.date(), dt.time(23, 59), tzinfo=sent.tzinfo
     )

@@ -56,7 +56,7 @@ class DemoBuilder:
 
     @property
     def current(self) -> Case:
-        assert self.case is not None  # noqa: S101 - every step follows an intake
+        assert self.case is not None  # noqa: S101 - every step follows an intake  # nosec B101
         self.case.refresh_from_db()
         return self.case
 

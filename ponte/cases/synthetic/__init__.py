@@ -346,7 +346,7 @@ def _slots(ctx: Context) -> list[tuple[Any, dict[str, Any] | None]]:
 
 def make_cases(ctx: Context) -> None:
     rng, today, staff = ctx.rng, timezone.localdate(), Staff.of(ctx)
-    evaluation_rng = random.Random(f"{ctx.seed}-evaluation")  # noqa: S311 - fictitious data
+    evaluation_rng = random.Random(f"{ctx.seed}-evaluation")  # noqa: S311 - fictitious data  # nosec B311
     pool = pools.Pools.of(ctx)
     slots = _slots(ctx)
     for start in range(0, len(slots), BATCH_PEOPLE):

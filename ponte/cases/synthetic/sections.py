@@ -234,7 +234,7 @@ class Writer:
                 )
             )
             self.event(story, EventKind.PLAN, day, f"revision {number}")
-        assert plan is not None  # noqa: S101 - revisions is never empty
+        assert plan is not None  # noqa: S101 - revisions is never empty  # nosec B101
         outcome = story.case.closure_outcome
         done = outcome == ClosureOutcome.POSITIVE
         for text in rng.sample(GOALS, rng.randint(1, 3)):

@@ -421,7 +421,7 @@ def generate(scale_name: str, seed: int, *, progress: bool = True) -> dict[str, 
                 plugin.delete_previous()
         delete_previous()
         # Not for security: a seeded, reproducible generator is the whole point.
-        rng = random.Random(seed)  # noqa: S311
+        rng = random.Random(seed)  # noqa: S311  # nosec B311
         ctx = Context(scale=scale, scale_name=scale_name, seed=seed, rng=rng, progress=bar)
         read_territories(ctx)
         for step in STEPS + [s for p in plugins for s in getattr(p, "SYNTHETIC_STEPS", [])]:

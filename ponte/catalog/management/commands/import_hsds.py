@@ -83,7 +83,8 @@ class Command(BaseCommand):
             raise CommandError(
                 _("Cannot read %(path)s: %(error)s") % {"path": path, "error": exc}
             ) from exc
-        except (UnicodeDecodeError, ValueError) as exc:
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+            # RecursionError: arrays or objects nested deeper than the parser goes.
             raise CommandError(_("Not a valid JSON file: %(error)s") % {"error": exc}) from exc
 
     def _print(self, report: ImportReport) -> None:
