@@ -37,10 +37,12 @@ demo: install messages
 test: install messages
 	PONTE_DEV=1 scripts/test.sh
 
-# The monitoring benchmark on PostgreSQL at national scale (BENCH_DATABASE_URL, by default
-# ponte_national on 127.0.0.1): fills the database first if it is empty (about 20 minutes).
-bench: install
+# Benchmarks on PostgreSQL (benchmarks/README.md): the monitoring at national scale against its
+# SQL floor, then locust per kind of user at regional and national scale against /healthz.
+# Each fills its database first if it is empty (the national one takes about 25 minutes).
+bench: install messages
 	PONTE_DEV=1 $(BIN)/python benchmarks/monitoring.py --setup
+	$(BIN)/python benchmarks/load.py --setup
 
 # Fault drills on a throw-away PostgreSQL cluster on loopback (drills/README.md): kill -9
 # under load, backup and restore, key rotation, each with its negative control (3-5 minutes).
