@@ -143,12 +143,14 @@ def dashboard(request: AuthedRequest, section: str = "path") -> HttpResponse:
             "tables": tables,
             "graph": _graph(tables) if section == "network" else None,
             "querystring": request.GET.urlencode(),
-            "can_export_microdata": bool(
-                aggregate_access_point_ids(request.user, Cap.EXPORT_PSEUDONYMOUS) is None
-                or aggregate_access_point_ids(request.user, Cap.EXPORT_PSEUDONYMOUS)
-            ),
+            "can_export_microdata": _may_export_microdata(request),
         },
     )
+
+
+def _may_export_microdata(request: AuthedRequest) -> bool:
+    exportable = aggregate_access_point_ids(request.user, Cap.EXPORT_PSEUDONYMOUS)
+    return exportable is None or bool(exportable)
 
 
 @access_rule("capability:view_aggregates", "the dashboard's tables as CSV or XLSX")
