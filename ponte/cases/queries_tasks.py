@@ -16,6 +16,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ponte.cases.extensions import extra_tasks
 from ponte.cases.models import Case, CaseNote, FollowUp, Plan, PlanAction
 from ponte.cases.services.core import can
 from ponte.network.models import Membership
@@ -178,13 +179,6 @@ def _plan_href(case: Case) -> str:
         return reverse("cases:follow_up_list", args=[case.public_id])
 
 
-def referral_tasks(
-    user: Any, case_ids: Any, until: datetime.date, today: datetime.date
-) -> list[Task]:
-    """Seam for issue 6: referrals waiting for an answer will be listed here."""
-    return []
-
-
 def tasks_for(
     user: Any, *, scope: str = SCOPE_MINE, today: datetime.date | None = None
 ) -> list[Task]:
@@ -196,7 +190,8 @@ def tasks_for(
         *_follow_ups(case_ids, until, today),
         *_actions(case_ids, until, today),
         *_reviews(case_ids, until, today),
-        *referral_tasks(user, case_ids, until, today),
+        # Referrals waiting for an answer come from the referrals app (cases.extensions).
+        *extra_tasks(user, case_ids, until, today),
     ]
     return sorted(tasks, key=lambda t: (t.due_on, t.kind))
 

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ponte.audit.services import record
+from ponte.cases.extensions import erase_elsewhere, extra_person_data
 from ponte.cases.models import (
     Activity,
     Assessment,
@@ -177,6 +178,8 @@ def collect_person_data(person: Person) -> dict[str, Any]:
         "person": row(person, organization=person.organization.name),
         "consents": _rows(Consent.objects.filter(person=person).select_related("recipient")),
         "cases": [_case_data(c) for c in cases.order_by("opened_on", "id")],
+        # What other apps hold about the person (referrals and their messages).
+        **extra_person_data(person),
     }
 
 
@@ -270,6 +273,7 @@ def anonymise_person(person: Person, *, actor: Any, reason: str) -> Person:
                     "version": current.version + 1,
                 }
             model._default_manager.filter(**{path: current.pk}).update(**updates)
+        erase_elsewhere(current)
         cases = Case.objects.filter(person=current)
         # Read back first, so the audit row's label is "Anonymised person", not the old name.
         current.refresh_from_db()

@@ -82,10 +82,6 @@ def test_closed_case_follow_ups_still_listed(world):
     assert "after the end" in task.label
 
 
-def test_referral_seam_is_empty_for_now(world):
-    assert queries.referral_tasks(world.users["case_manager"], [], TODAY, TODAY) == []
-
-
 def test_my_work_page_links_and_scope(world):
     coordinator = world.users["coordinator"]
     case = _case_with_tasks(world, world.users["case_manager"])
