@@ -1,8 +1,10 @@
 """Who reads which note, and "my work": tasks and reminders computed from due dates.
 
 There is no task table: a task is a planned follow-up, an open plan action or a plan review
-with a date, on a case the user manages or is on the team of. A coordinator can widen the list
-to all the cases of the PUAs they coordinate.
+with a date, on a case the user manages or is on the team of, or what another app adds through
+`cases.extensions` (referrals waiting for an answer). A coordinator can widen the list to all the
+cases of the PUAs they coordinate. Plan actions and reviews of a closed case are no longer work
+(they cannot be changed once the case is closed); follow-ups after closure are.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ponte.cases.extensions import extra_tasks
-from ponte.cases.models import Case, CaseNote, FollowUp, Plan, PlanAction
+from ponte.cases.models import Case, CaseNote, FollowUp, Phase, Plan, PlanAction
 from ponte.cases.services.core import can
 from ponte.network.models import Membership
 from ponte.network.roles import Cap, Role
@@ -134,6 +136,8 @@ def _actions(case_ids: Any, until: datetime.date, today: datetime.date) -> list[
             due_on__lte=until,
         )
         .exclude(goal__plan__status=Plan.Status.SUPERSEDED)
+        # A closed case's plan is frozen (update_action_status refuses): nothing left to do.
+        .exclude(goal__plan__case__phase=Phase.CLOSED)
         .select_related("goal__plan__case__person")
         .order_by("due_on")
     )
@@ -155,6 +159,7 @@ def _reviews(case_ids: Any, until: datetime.date, today: datetime.date) -> list[
     rows = (
         Plan.objects.filter(case_id__in=case_ids, review_on__isnull=False, review_on__lte=until)
         .exclude(status=Plan.Status.SUPERSEDED)
+        .exclude(case__phase=Phase.CLOSED)
         .select_related("case__person")
         .order_by("review_on")
     )
@@ -179,6 +184,17 @@ def _plan_href(case: Case) -> str:
         return reverse("cases:follow_up_list", args=[case.public_id])
 
 
+def _tasks(user: Any, case_ids: Any, until: datetime.date, today: datetime.date) -> list[Task]:
+    """Every task due by `until`: one query per kind, whatever the number of cases."""
+    return [
+        *_follow_ups(case_ids, until, today),
+        *_actions(case_ids, until, today),
+        *_reviews(case_ids, until, today),
+        # Referrals waiting for an answer come from the referrals app (cases.extensions).
+        *extra_tasks(user, case_ids, until, today),
+    ]
+
+
 def tasks_for(
     user: Any, *, scope: str = SCOPE_MINE, today: datetime.date | None = None
 ) -> list[Task]:
@@ -186,36 +202,12 @@ def tasks_for(
     today = today or timezone.localdate()
     until = today + datetime.timedelta(days=HORIZON_DAYS)
     case_ids = my_cases(user, scope).values("pk")
-    tasks = [
-        *_follow_ups(case_ids, until, today),
-        *_actions(case_ids, until, today),
-        *_reviews(case_ids, until, today),
-        # Referrals waiting for an answer come from the referrals app (cases.extensions).
-        *extra_tasks(user, case_ids, until, today),
-    ]
-    return sorted(tasks, key=lambda t: (t.due_on, t.kind))
+    return sorted(_tasks(user, case_ids, until, today), key=lambda t: (t.due_on, t.kind))
 
 
-def overdue_count(user: Any) -> int:
-    """For the home page: how many of the user's tasks are late."""
-    today = timezone.localdate()
-    case_ids = my_cases(user).values("pk")
+def overdue_count(user: Any, *, today: datetime.date | None = None) -> int:
+    """For the home page: how many of the user's tasks are late. The same task lists as "my
+    work", cut at yesterday, so the two pages can never disagree on what is overdue."""
+    today = today or timezone.localdate()
     yesterday = today - datetime.timedelta(days=1)
-    follow_ups = FollowUp.objects.filter(
-        case_id__in=case_ids, status=FollowUp.Status.PLANNED, due_on__lte=yesterday
-    ).count()
-    actions = (
-        PlanAction.objects.filter(
-            goal__plan__case_id__in=case_ids,
-            status__in=[PlanAction.Status.TODO, PlanAction.Status.DOING],
-            due_on__lte=yesterday,
-        )
-        .exclude(goal__plan__status=Plan.Status.SUPERSEDED)
-        .count()
-    )
-    reviews = (
-        Plan.objects.filter(case_id__in=case_ids, review_on__lte=yesterday)
-        .exclude(status=Plan.Status.SUPERSEDED)
-        .count()
-    )
-    return follow_ups + actions + reviews
+    return len(_tasks(user, my_cases(user).values("pk"), yesterday, today))

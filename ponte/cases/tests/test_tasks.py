@@ -13,7 +13,7 @@ from django.utils import timezone
 from conftest import verified_client
 from ponte.cases import queries_tasks as queries
 from ponte.cases.factories import CaseFactory
-from ponte.cases.models import FollowUp, Goal, Plan, PlanAction
+from ponte.cases.models import Case, FollowUp, Goal, Plan, PlanAction
 
 # Messages and labels are read in English (the msgids).
 pytestmark = pytest.mark.usefixtures("english")
@@ -80,6 +80,36 @@ def test_closed_case_follow_ups_still_listed(world):
     FollowUp.objects.create(case=case, due_on=TODAY, after_closure=True)
     (task,) = queries.tasks_for(manager)
     assert "after the end" in task.label
+
+
+def test_closed_case_actions_and_reviews_leave_my_work(world):
+    """A closed case's plan cannot be changed any more (update_action_status refuses), so its
+    actions and review would be overdue for ever: they are no longer work. Follow-ups after
+    closure still are."""
+    manager = world.users["case_manager"]
+    case = _case_with_tasks(world, manager)
+    PlanAction.objects.filter(goal__plan__case=case, status="todo").update(due_on=TODAY - DAY)
+    Plan.objects.filter(case=case, status="draft").update(review_on=TODAY - DAY)
+    assert {t.kind for t in queries.tasks_for(manager)} == {"follow_up", "action", "review"}
+    assert queries.overdue_count(manager) == 3
+    Case.objects.filter(pk=case.pk).update(phase="chiuso", closed_on=TODAY)
+    assert [t.kind for t in queries.tasks_for(manager)] == ["follow_up", "follow_up"]
+    assert queries.overdue_count(manager) == 1  # the late follow-up
+    # Reopened: the plan is live again, and so are its dates.
+    Case.objects.filter(pk=case.pk).update(phase="attuazione", closed_on=None)
+    assert queries.overdue_count(manager) == 3
+
+
+def test_overdue_count_is_the_overdue_part_of_my_work(world):
+    manager = world.users["case_manager"]
+    for _ in range(2):
+        _case_with_tasks(world, manager)
+    tasks = queries.tasks_for(manager)
+    assert queries.overdue_count(manager) == sum(t.bucket == "overdue" for t in tasks) == 2
+    later = TODAY + 5 * DAY
+    assert queries.overdue_count(manager, today=later) == sum(
+        t.bucket == "overdue" for t in queries.tasks_for(manager, today=later)
+    )
 
 
 def test_my_work_page_links_and_scope(world):
