@@ -8,7 +8,15 @@ key, an age band or the month of opening/closing: those columns carry the `ponte
 nobody takes them for standard fields.
 
 No names, no free text, no exact dates: the case key is a keyed hash of the case's id (stable
-across exports, useless outside Ponte), ages are bands, dates are year-month.
+across exports, useless outside Ponte), ages are bands, dates are year-month. People who
+restricted processing (art. 18/21) are never in it, whoever asks (`rows`).
+
+HTCDS core (★) fields left out on purpose: the identifying ones (prs_Salutation, FirstName,
+SecondName, Birthdate, Title, Email, phones, mailing address) because the file is pseudonymous;
+cas_CaseOwner (a staff member, not a fact about the case); vic_MethodOfRecruitment,
+vic_LocationOfRecruitment, vic_LocationOfExploitation and vic_TypeOfSexExploitation because Ponte
+does not record them. vic_Vulnerabilities is DEPRECATED in HTCDS 2.0 (replaced by the
+assessment sections, which have no fields yet) but still ★ and the only place for them.
 """
 
 from __future__ import annotations
@@ -17,14 +25,24 @@ import datetime
 from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils.crypto import salted_hmac
 
-from ponte.cases.indicators import Framework
-from ponte.cases.models import Assessment, Case, ClosureReason, Observation, Phase
+from ponte.cases.indicators import HTCDS_METHODS_OF_CONTROL, Framework
+from ponte.cases.models import (
+    Assessment,
+    Case,
+    CaseVulnerability,
+    ClosureReason,
+    Observation,
+    Phase,
+    Vulnerability,
+)
 from ponte.outreach.codes import ISIC_SECTION
+from ponte.people.models import Consent, Gender, Person
 
-# Column G of the Field_Standards sheet (rows 19, 26, 41, 42, 48, 49, 50, 61, 62, 70, 72, 73).
+# Column G of the Field_Standards sheet (rows 19, 26, 41, 42, 48, 49, 50, 54, 61, 62, 70, 72,
+# 73, 95).
 HTCDS_COLUMNS: tuple[str, ...] = (
     "prs_Gender",
     "prs_Citizenship",
@@ -33,6 +51,8 @@ HTCDS_COLUMNS: tuple[str, ...] = (
     "vic_TypeOfExploitation",
     "vic_ForcedLabourIndustry",
     "vic_MethodsOfControl",
+    "vic_Vulnerabilities",
+    "con_Consent",
     "cas_Status",
     "cas_ReasonForCaseClosure",
     # Referrals between organisations are issue 6: the columns are there, empty, so files made
@@ -50,14 +70,14 @@ PONTE_COLUMNS: tuple[str, ...] = (
 )
 HEADER: tuple[str, ...] = (PONTE_COLUMNS[0], *HTCDS_COLUMNS, *PONTE_COLUMNS[1:])
 
-# prs_Gender values. HTCDS splits transgender into feminine/masculine; Ponte does not record
-# which, so it goes to "not specified" rather than a guess.
-GENDER = {
-    "female": "Feminine",
-    "male": "Masculine",
-    "transgender": "NonSpecifiedUnknown",
-    "other": "NonSpecifiedUnknown",
-    "unknown": "NonSpecifiedUnknown",
+# prs_Gender: people.Gender has the six HTCDS values, one for one.
+GENDER: dict[str, str] = {
+    Gender.FEMALE: "Feminine",
+    Gender.MALE: "Masculine",
+    Gender.TRANS_FEMININE: "TransgenderFeminine",
+    Gender.TRANS_MASCULINE: "TransgenderMasculine",
+    Gender.NON_CONFORMING: "NonConforming",
+    Gender.UNKNOWN: "NonSpecifiedUnknown",
 }
 TRAFFICKING_STATUS = {
     "possible_victim": "PossibleVictimOfTrafficking",
@@ -82,26 +102,28 @@ _PUBLIC_KINDS = {
     "inps",
     "other_public",
 }
-# vic_MethodsOfControl picklist values for the indicator codes of Framework.CONTROL. The
-# picklist has no value for "restricts movement" (only the definitions sheet does): Other.
-METHODS_OF_CONTROL = {
-    "debt_bondage": "DebtBondage",
-    "takes_earnings": "TakesEarnings",
-    "restricts_financial_access": "RestrictsFinancialAccess",
-    "threats": "PhysicalThreats",
-    "threat_of_law_enforcement": "ThreatsLawEnforcement",
-    "psychological_abuse": "PsychologicalAbuse",
-    "physical_abuse": "PhysicalAbuse",
-    "sexual_abuse": "SexualAbuse",
-    "false_promises": "FalsePromises",
-    "psychoactive_substances": "PsychoactiveSubstance",
-    "restricts_movement": "Other",
-    "restricts_medical_care": "RestrictsMedicalCare",
-    "excessive_working_hours": "ExcessiveWorkingHours",
-    "uses_children": "ThreatensChildrenFamily",
-    "withholds_necessities": "WithholdsNecessities",
-    "withholds_documents": "WithholdsDocuments",
-    "other": "Other",
+# vic_MethodsOfControl: the mapping lives with the indicators (cases/indicators.py), where the
+# difference between the HTCDS definitions and its picklist is explained.
+METHODS_OF_CONTROL: dict[str, str] = HTCDS_METHODS_OF_CONTROL
+# vic_Vulnerabilities (a picklist with no "Other" value). Each of our conditions goes to the
+# HTCDS value that contains it; None where none does (social isolation is not membership of a
+# "social group"), so the column never claims what was not recorded. Every Vulnerability code
+# must be decided here (a test checks it).
+VULNERABILITIES: dict[str, str | None] = {
+    # Not speaking the language, fragile documents and a debt for the journey are what being
+    # a migrant makes someone vulnerable to: HTCDS "Migration".
+    Vulnerability.LANGUAGE_BARRIER: "Migration",
+    Vulnerability.DOCUMENT_FRAGILITY: "Migration",
+    Vulnerability.MIGRATION_DEBT: "Migration",
+    # The picklist's only housing value.
+    Vulnerability.HOUSING_PRECARITY: "Homelessness",
+    Vulnerability.ISOLATION: None,
+    Vulnerability.HEALTH: "DisabilityAndPhysicalHealth",
+    # A family living on the person's income: economic pressure.
+    Vulnerability.DEPENDANT_FAMILY: "Poverty",
+    Vulnerability.LOW_EDUCATION: "Education",
+    Vulnerability.GENDER_VIOLENCE: "AbusePhysical",
+    Vulnerability.ADDICTION: "Addiction",
 }
 # vic_ForcedLabourIndustry values by ISIC Rev. 4 section letter.
 INDUSTRY = {
@@ -164,21 +186,53 @@ def _decided_by(assessment: Assessment, org_kind: str) -> str:
 
 
 def export_queryset(cases: QuerySet[Case]) -> QuerySet[Case]:
-    return cases.select_related(
-        "person", "source_contact", "access_point__lead_organization"
-    ).prefetch_related(
-        Prefetch(
-            "assessments",
-            queryset=Assessment.objects.order_by("-assessed_on", "-created_at").prefetch_related(
-                Prefetch(
-                    "observations",
-                    queryset=Observation.objects.filter(framework=Framework.CONTROL),
-                    to_attr="control_observations",
-                )
+    # con_Consent is the consent to be interviewed and taken in charge (the HTCDS guidance: to
+    # the interview, informed of the use of the data). It says whether it was given: an
+    # erasure withdraws every consent afterwards, which does not undo that it was given.
+    consented = Consent.objects.filter(
+        person=OuterRef("person_id"), purpose=Consent.Purpose.TAKING_IN_CHARGE
+    )
+    return (
+        cases.select_related("person", "source_contact", "access_point__lead_organization")
+        .annotate(htcds_consent=Exists(consented))
+        .prefetch_related(
+            Prefetch(
+                "vulnerabilities",
+                queryset=CaseVulnerability.objects.only("case", "code"),
+                to_attr="htcds_vulnerabilities",
             ),
-            to_attr="ordered_assessments",
+            Prefetch(
+                "assessments",
+                queryset=Assessment.objects.order_by(
+                    "-assessed_on", "-created_at"
+                ).prefetch_related(
+                    Prefetch(
+                        "observations",
+                        queryset=Observation.objects.filter(framework=Framework.CONTROL),
+                        to_attr="control_observations",
+                    )
+                ),
+                to_attr="ordered_assessments",
+            ),
         )
     )
+
+
+def _vulnerabilities(case: Case) -> list[str]:
+    found: list[CaseVulnerability] | None = getattr(case, "htcds_vulnerabilities", None)
+    if found is None:
+        found = list(case.vulnerabilities.all())
+    return sorted({value for v in found if (value := VULNERABILITIES.get(v.code))})
+
+
+def _consented(case: Case) -> bool:
+    annotated: bool | None = getattr(case, "htcds_consent", None)
+    if annotated is not None:
+        return annotated
+    given = Consent.objects.filter(
+        person_id=case.person_id, purpose=Consent.Purpose.TAKING_IN_CHARGE
+    )
+    return given.exists()
 
 
 def case_row(case: Case) -> list[Any]:
@@ -212,6 +266,9 @@ def case_row(case: Case) -> list[Any]:
         "vic_TypeOfExploitation": "ForcedLabour" if forced_labour else "",
         "vic_ForcedLabourIndustry": INDUSTRY.get(section, "") if forced_labour else "",
         "vic_MethodsOfControl": ";".join(controls),
+        "vic_Vulnerabilities": ";".join(_vulnerabilities(case)),
+        # A checkbox: "true" / "false", as spreadsheet and Salesforce imports read them.
+        "con_Consent": "true" if _consented(case) else "false",
         "cas_Status": _status(case),
         "cas_ReasonForCaseClosure": case.closure_reason,  # a code, never the closing note
         "cas_ReferredOrganisation": "",
@@ -226,5 +283,8 @@ def case_row(case: Case) -> list[Any]:
 
 
 def rows(cases: QuerySet[Case]) -> Iterator[list[Any]]:
-    for case in export_queryset(cases).order_by("opened_on", "pk").iterator(chunk_size=500):
+    """The rows of these cases, less those of people who restricted processing: an objection
+    stops every use of their data, analytics included (as in monitoring's cases_scope)."""
+    allowed = cases.exclude(person_id__in=Person.objects.restricted().values("pk"))
+    for case in export_queryset(allowed).order_by("opened_on", "pk").iterator(chunk_size=500):
         yield case_row(case)

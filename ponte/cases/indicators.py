@@ -102,26 +102,63 @@ _ILO: tuple[tuple[str, StrOrPromise], ...] = (
     ("abusive_conditions", _("Abusive working and living conditions")),
     ("excessive_overtime", _("Excessive overtime")),
 )
-# HTCDS 2.0 "Methods Of Control": the reference is the HTCDS field name, for the export.
-_CONTROL: tuple[tuple[str, StrOrPromise, str], ...] = (
-    ("debt_bondage", _("Debt bondage"), "DebtBondage"),
-    ("takes_earnings", _("Takes earnings"), "TakesEarnings"),
-    ("restricts_financial_access", _("Restricts financial access"), "RestrictsFinancialAccess"),
-    ("threats", _("Threats"), "Threats"),
-    ("threat_of_law_enforcement", _("Threat of law enforcement"), "ThreatOfLawEnforcement"),
-    ("psychological_abuse", _("Psychological abuse"), "PsychologicalAbuse"),
-    ("physical_abuse", _("Physical abuse"), "PhysicalAbuse"),
-    ("sexual_abuse", _("Sexual abuse"), "SexualAbuse"),
-    ("false_promises", _("False promises"), "FalsePromises"),
-    ("psychoactive_substances", _("Psychoactive substances"), "PsychoactiveSubstances"),
-    ("restricts_movement", _("Restricts movement"), "RestrictsMovement"),
-    ("restricts_medical_care", _("Restricts medical care"), "RestrictsMedicalCare"),
-    ("excessive_working_hours", _("Excessive working hours"), "ExcessiveWorkingHours"),
-    ("uses_children", _("Uses children"), "UsesChildren"),
-    ("withholds_necessities", _("Withholds necessities"), "WithholdsNecessities"),
-    ("withholds_documents", _("Withholds documents"), "WithholdsDocuments"),
-    ("other", _("Other"), "Other"),
+# HTCDS 2.0 methods of control: (code, label, name in "Field Definitions.md", Value Name in the
+# vic_MethodsOfControl picklist of "HTCDS Field Standards 2.0.ods"). The two lists differ: the
+# definitions have RestrictsMovement and UsesChildren (the exploiter limits the person's access
+# to their own children), the picklist has neither. "ThreatensChildrenFamily" is a threat
+# against the family, a different act, so both go to the picklist's "Other" rather than to a
+# value that would say something the person did not report.
+_CONTROL: tuple[tuple[str, StrOrPromise, str, str], ...] = (
+    ("debt_bondage", _("Debt bondage"), "DebtBondage", "DebtBondage"),
+    ("takes_earnings", _("Takes earnings"), "TakesEarnings", "TakesEarnings"),
+    (
+        "restricts_financial_access",
+        _("Restricts financial access"),
+        "RestrictsFinancialAccess",
+        "RestrictsFinancialAccess",
+    ),
+    ("threats", _("Threats"), "Threats", "PhysicalThreats"),
+    (
+        "threat_of_law_enforcement",
+        _("Threat of law enforcement"),
+        "ThreatOfLawEnforcement",
+        "ThreatsLawEnforcement",
+    ),
+    ("psychological_abuse", _("Psychological abuse"), "PsychologicalAbuse", "PsychologicalAbuse"),
+    ("physical_abuse", _("Physical abuse"), "PhysicalAbuse", "PhysicalAbuse"),
+    ("sexual_abuse", _("Sexual abuse"), "SexualAbuse", "SexualAbuse"),
+    ("false_promises", _("False promises"), "FalsePromises", "FalsePromises"),
+    (
+        "psychoactive_substances",
+        _("Psychoactive substances"),
+        "PsychoactiveSubstances",
+        "PsychoactiveSubstance",
+    ),
+    ("restricts_movement", _("Restricts movement"), "RestrictsMovement", "Other"),
+    (
+        "restricts_medical_care",
+        _("Restricts medical care"),
+        "RestrictsMedicalCare",
+        "RestrictsMedicalCare",
+    ),
+    (
+        "excessive_working_hours",
+        _("Excessive working hours"),
+        "ExcessiveWorkingHours",
+        "ExcessiveWorkingHours",
+    ),
+    ("uses_children", _("Uses children"), "UsesChildren", "Other"),
+    (
+        "withholds_necessities",
+        _("Withholds necessities"),
+        "WithholdsNecessities",
+        "WithholdsNecessities",
+    ),
+    ("withholds_documents", _("Withholds documents"), "WithholdsDocuments", "WithholdsDocuments"),
+    ("other", _("Other"), "Other", "Other"),
 )
+# code -> vic_MethodsOfControl Value Name, for the HTCDS export (cases/htcds.py).
+HTCDS_METHODS_OF_CONTROL: dict[str, str] = {code: value for code, _l, _d, value in _CONTROL}
 # Delphi codes carry the dimension number: the same wording (e.g. debt bondage) is a
 # different indicator, with a different grade, in recruitment and at destination.
 _S, _M, _W = Grade.STRONG, Grade.MEDIUM, Grade.WEAK
@@ -216,8 +253,13 @@ def _build() -> tuple[Indicator, ...]:
             for g, c, lbl in _DELPHI[dim.number]
         ]
     rows += [
-        Indicator(Framework.CONTROL, c, lbl, f"HTCDS 2.0 MethodsOfControl{f}")
-        for c, lbl, f in _CONTROL
+        Indicator(
+            Framework.CONTROL,
+            c,
+            lbl,
+            f"HTCDS 2.0 MethodsOfControl{definition}, exported as vic_MethodsOfControl {value}",
+        )
+        for c, lbl, definition, value in _CONTROL
     ]
     return tuple(rows)
 

@@ -4,7 +4,9 @@ Anonymous counts only: how many distinct open cases have a still-unmet need in e
 Ambito. A case counts in the Ambiti its PUA serves (`AccessPoint.ambiti`); a PUA serving several
 Ambiti counts the case in each of them, because the person may be helped in any of them and the
 gap page reads one Ambito at a time (so the column totals of the page are not case totals).
-Raw counts: hiding small numbers is the page's choice, not this function's.
+Raw counts: hiding small numbers is the page's choice, not this function's. People who
+restricted processing (art. 18/21) are not counted: an objection stops statistics too, as in
+monitoring's indicators (monitoring/indicators/cases_scope.py).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 from ponte.cases.models import Case, CaseNeed
 from ponte.network.models import AccessPoint, Territory
+from ponte.people.models import Person
 
 
 def needs_by_ambito_and_area(
@@ -22,7 +25,9 @@ def needs_by_ambito_and_area(
 ) -> dict[tuple[int, str], int]:
     needs = CaseNeed.objects.filter(
         met_on__isnull=True,
-        case__in=Case.objects.open().filter(person__anonymised_at__isnull=True),
+        case__in=Case.objects.open()
+        .filter(person__anonymised_at__isnull=True)
+        .exclude(person_id__in=Person.objects.restricted().values("pk")),
     )
     if since is not None:
         needs = needs.filter(recorded_on__gte=since)

@@ -139,7 +139,8 @@ COARSE_AGE: dict[str, str] = {
     "50+": "35+",
     UNKNOWN: UNKNOWN,
 }
-# Transgender and "other" are merged with "not known": groups that small point at a person.
+# Transgender feminine or masculine and non-conforming are merged with "not known": groups that
+# small point at a person.
 GENDER_GROUP: dict[str, str] = {
     PersonGender.FEMALE: "female",
     PersonGender.MALE: "male",
@@ -220,7 +221,13 @@ COLUMNS: list[tuple[str, Label]] = [
         "age_band",
         _("Age in the year of opening: <18, 18-34, 35-49, 50+ (or <35, 35+), or unknown."),
     ),
-    ("gender", _("female, male, or other_or_unknown (transgender, other, not known).")),
+    (
+        "gender",
+        _(
+            "female, male, or other_or_unknown (transgender feminine or masculine, "
+            "non-conforming, not known)."
+        ),
+    ),
     (
         "citizenship_area",
         _("World area of the citizenship (or the continent, at the coarsest level)."),

@@ -24,12 +24,16 @@ from ponte.network.roles import Cap, organizations_with_cap
 
 
 class Gender(models.TextChoices):
-    """HTCDS 2.0 gender values."""
+    """The six values of HTCDS 2.0 prs_Gender, one for one (cases/htcds.py maps each code to its
+    Value Name). The codes stay lower-case and short because monitoring, the outreach contacts
+    and stored rows already use female/male/unknown; migration 0004 moved the old "transgender"
+    (which did not say feminine or masculine) to "unknown" and "other" to "non_conforming"."""
 
     FEMALE = "female", _("Female")
     MALE = "male", _("Male")
-    TRANSGENDER = "transgender", _("Transgender")
-    OTHER = "other", _("Other")
+    TRANS_FEMININE = "trans_feminine", _("Transgender feminine")
+    TRANS_MASCULINE = "trans_masculine", _("Transgender masculine")
+    NON_CONFORMING = "non_conforming", _("Non-conforming")
     UNKNOWN = "unknown", _("Not known")
 
 
@@ -83,6 +87,12 @@ class PersonQuerySet(models.QuerySet["Person"]):
         return self.filter(Q(organization_id__in=owners) | Exists(shared)).filter(
             anonymised_at__isnull=True
         )
+
+    def restricted(self) -> PersonQuerySet:
+        """People who asked to restrict processing (art. 18/21): every statistic and analytic
+        export leaves them out. Used as `exclude(person_id__in=...restricted().values("pk"))`
+        so the partial index `person_restricted_idx` serves it without reading every person."""
+        return self.filter(processing_restricted=True)
 
     def owned_by_workers(self, user: Any) -> PersonQuerySet:
         """Only the people whose full file the user may read (no partner access)."""

@@ -102,8 +102,8 @@ FAMILY_NAMES = [
 GENDERS = [
     (Gender.MALE, 74),
     (Gender.FEMALE, 23),
-    (Gender.TRANSGENDER, 1),
-    (Gender.OTHER, 1),
+    (Gender.TRANS_FEMININE, 1),
+    (Gender.NON_CONFORMING, 1),
     (Gender.UNKNOWN, 1),
 ]
 PERMITS = [

@@ -49,7 +49,7 @@ from ponte.cases.models import (
 from ponte.common.fields import EncryptedTextField
 from ponte.network.roles import Cap, require
 from ponte.outreach.models import Contact
-from ponte.people.models import Consent, Person
+from ponte.people.models import Consent, Housing, PassportStatus, PermitType, Person
 
 EXPORT_FORMAT = "ponte.person_export/1"
 
@@ -238,6 +238,30 @@ _PATH: dict[type[models.Model], str] = {
 }
 
 
+# Quasi-identifiers: coded facts that are not free text but, put together with the exact case
+# dates that stay, point at one person (a permit expiring on a given day, a rare language, the
+# housing and the passport held by someone else). They are cleared unless monitoring needs
+# them: its indicators and microdata read only gender, year of birth (age bands) and
+# citizenship (world areas) of a person (monitoring/breakdowns.py, monitoring/microdata.py),
+# so those three stay and everything else below goes. The exact birth date goes too: the year
+# is enough for an age band. The outreach contact keeps gender, age band and nationality for
+# the outreach counts; its languages go, as do the skills profile's languages (rows deleted).
+_QUASI_IDENTIFIERS: dict[type[models.Model], dict[str, Any]] = {
+    Person: {
+        "birth_date": None,
+        "permit_expiry": None,
+        "permit_type": PermitType.UNKNOWN,
+        "passport": PassportStatus.UNKNOWN,
+        "housing": Housing.UNKNOWN,
+        "languages": "",
+        "needs_interpreter": False,
+        "preferred_language": Person._meta.get_field("preferred_language").default,
+    },
+    FirstListening: {"language": ""},
+    Contact: {"languages": ""},
+}
+
+
 def _blank_fields(model: type[models.Model]) -> list[str]:
     encrypted = [f.name for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
     return encrypted + _PLAIN_TEXT.get(model, [])
@@ -266,13 +290,11 @@ def anonymise_person(person: Person, *, actor: Any, reason: str) -> Person:
         )
         for model, path in _PATH.items():
             updates: dict[str, Any] = {name: "" for name in _blank_fields(model)}
+            updates |= _QUASI_IDENTIFIERS.get(model, {})
             if model is Person:
-                updates |= {
-                    "birth_date": None,
-                    "anonymised_at": now,
-                    "version": current.version + 1,
-                }
+                updates |= {"anonymised_at": now, "version": current.version + 1}
             model._default_manager.filter(**{path: current.pk}).update(**updates)
+        LanguageSkill.objects.filter(profile__case__person=current).delete()
         erase_elsewhere(current)
         cases = Case.objects.filter(person=current)
         # Read back first, so the audit row's label is "Anonymised person", not the old name.

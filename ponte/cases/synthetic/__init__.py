@@ -131,7 +131,8 @@ NEEDS = [
     (Area.ANTI_TRAFFICKING, 1),
 ]
 VULNERABILITIES = [v.value for v in Vulnerability]
-_CONTACT_GENDER = {"female": Gender.FEMALE, "male": Gender.MALE, "other": Gender.OTHER}
+# The street unit's "other" (neither female nor male as seen) is HTCDS "non-conforming".
+_CONTACT_GENDER = {"female": Gender.FEMALE, "male": Gender.MALE, "other": Gender.NON_CONFORMING}
 
 
 @dataclass

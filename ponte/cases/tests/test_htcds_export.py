@@ -16,7 +16,12 @@ from django.urls import reverse
 from ponte.audit.models import AuditEvent
 from ponte.cases import htcds
 from ponte.cases.factories import CaseFactory
+from ponte.cases.indicators import Framework, indicators_of
+from ponte.cases.models import Case, CaseVulnerability, Observation, Vulnerability
+from ponte.cases.services.rights import set_processing_restricted
 from ponte.cases.tests.test_rights_export import SECRET, make_full_case
+from ponte.people.factories import ConsentFactory
+from ponte.people.models import Consent, Gender, Person
 
 URL = reverse("cases:htcds_export")
 SPREADSHEET = Path("/work/shared/standards/htcds/HTCDS Field Standards 2.0.ods")
@@ -75,6 +80,8 @@ def test_rows_have_no_names_free_text_or_exact_dates(world: Any, client_for: Any
     # The sector where the person was met (agriculture), not the later job (trade).
     assert row["vic_ForcedLabourIndustry"] == "A_AgricultureForestryAndFishing"
     assert row["vic_MethodsOfControl"] == "DebtBondage"
+    assert row["vic_Vulnerabilities"] == ""  # social isolation has no HTCDS value
+    assert row["con_Consent"] == "true"  # consent to be taken in charge
     assert row["cas_Status"] == "Active"
     assert row["ponte_OpenedMonth"] == f"{case.opened_on:%Y-%m}"
     assert row["cas_ReferredOrganisation"] == ""
@@ -82,29 +89,61 @@ def test_rows_have_no_names_free_text_or_exact_dates(world: Any, client_for: Any
     assert event.data == {"rows": 1, "purpose": "Fictional evaluation of the pilot"}
 
 
-def _spreadsheet_cells() -> set[str]:
-    """Every paragraph of every cell (picklist values are one paragraph each)."""
+def _picklists() -> dict[str, list[str]]:
+    """Column G "Field Name including Prefix" -> column J "Value Names" (one per paragraph) of
+    the Field_Standards sheet."""
+    table = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+    paragraph = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}p"
     with zipfile.ZipFile(SPREADSHEET) as ods:
         root = ElementTree.fromstring(ods.read("content.xml"))  # noqa: S314 - our own file
-    paragraph = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}p"
-    return {"".join(p.itertext()).strip() for p in root.iter(paragraph)}
+    fields: dict[str, list[str]] = {}
+    for row in root.iter(f"{table}table-row"):
+        cells: list[list[str]] = []
+        for cell in row:
+            repeat = int(cell.get(f"{table}number-columns-repeated", "1"))
+            texts = ["".join(p.itertext()).strip() for p in cell.iter(paragraph)]
+            cells.extend([texts] * min(repeat, 20))
+        if len(cells) > 9 and cells[6]:
+            fields[cells[6][0]] = [v for v in cells[9] if v]
+    return fields
 
 
 @pytest.mark.skipif(not SPREADSHEET.exists(), reason="the HTCDS spreadsheet is not checked out")
 def test_header_and_values_are_the_spreadsheets() -> None:
-    cells = _spreadsheet_cells()
+    picklists = _picklists()
     for column in htcds.HTCDS_COLUMNS:
-        assert column in cells, column
-    assert all(not c.startswith(("prs_", "vic_", "cas_")) for c in htcds.PONTE_COLUMNS)
-    for mapping in (
-        htcds.GENDER,
-        htcds.TRAFFICKING_STATUS,
-        htcds.DECISION_ORG,
-        htcds.METHODS_OF_CONTROL,
-        htcds.INDUSTRY,
+        assert column in picklists, column
+    assert all(not c.startswith(("prs_", "vic_", "cas_", "con_")) for c in htcds.PONTE_COLUMNS)
+    # Each mapping's values are Value Names of the very field they are written in.
+    for field, mapping in (
+        ("prs_Gender", htcds.GENDER),
+        ("vic_TraffickingStatus", htcds.TRAFFICKING_STATUS),
+        ("vic_TraffickingStatusDecisionMakingOrg", htcds.DECISION_ORG),
+        ("vic_MethodsOfControl", htcds.METHODS_OF_CONTROL),
+        ("vic_ForcedLabourIndustry", htcds.INDUSTRY),
+        ("vic_Vulnerabilities", htcds.VULNERABILITIES),
     ):
         for value in mapping.values():
-            assert value in cells, value
+            assert value is None or value in picklists[field], (field, value)
+    # Gender is the same list, one for one.
+    assert sorted(htcds.GENDER.values()) == sorted(picklists["prs_Gender"])
+
+
+def test_every_code_is_mapped_on_purpose() -> None:
+    """A new gender, condition or method of control cannot reach the file unmapped."""
+    assert set(htcds.GENDER) == set(Gender.values)
+    assert set(htcds.VULNERABILITIES) == set(Vulnerability.values)
+    assert set(htcds.METHODS_OF_CONTROL) == {i.code for i in indicators_of(Framework.CONTROL)}
+
+
+def test_methods_of_control_without_a_picklist_value_are_other() -> None:
+    # "Uses children" (the exploiter keeps the person from their children) is not a threat
+    # against the family: the picklist has no value for it.
+    assert htcds.METHODS_OF_CONTROL["uses_children"] == "Other"
+    assert htcds.METHODS_OF_CONTROL["restricts_movement"] == "Other"
+    assert htcds.METHODS_OF_CONTROL["threat_of_law_enforcement"] == "ThreatsLawEnforcement"
+    assert htcds.METHODS_OF_CONTROL["psychoactive_substances"] == "PsychoactiveSubstance"
+    assert "ThreatensChildrenFamily" not in htcds.METHODS_OF_CONTROL.values()
 
 
 def test_age_band() -> None:
@@ -148,3 +187,54 @@ def test_query_count_does_not_grow_with_cases(
     with django_assert_max_num_queries(20):
         response = client.get(URL, {"purpose": "Fictional evaluation"})
     assert len(_csv(response)) == 6
+
+
+def _export(client: Any) -> list[dict[str, str]]:
+    return _csv(client.get(URL, {"purpose": "Fictional evaluation"}))
+
+
+@pytest.mark.django_db
+def test_people_who_restricted_processing_are_left_out(world: Any, client_for: Any) -> None:
+    kept = make_full_case(world.own_access_point)
+    objecting = make_full_case(world.own_access_point)
+    set_processing_restricted(
+        objecting.person, actor=world.users["coordinator"], restricted=True, reason="objection"
+    )
+    client = client_for(world.users["analyst"])
+    rows = _export(client)
+    assert [r["ponte_CaseKey"] for r in rows] == [htcds.case_key(kept)]
+    event = AuditEvent.objects.filter(action="cases.htcds_exported").get()
+    assert event.data["rows"] == 1
+    # The functions behind the page leave them out too, whoever calls them.
+    assert len(list(htcds.rows(Case.objects.all()))) == 1
+    set_processing_restricted(
+        objecting.person, actor=world.users["coordinator"], restricted=False, reason="lifted"
+    )
+    assert len(_export(client)) == 2
+
+
+@pytest.mark.django_db
+def test_vulnerabilities_gender_and_consent_columns(world: Any, client_for: Any) -> None:
+    case = make_full_case(world.own_access_point)
+    Person.objects.filter(pk=case.person_id).update(gender=Gender.TRANS_MASCULINE)
+    for code in ("language_barrier", "document_fragility", "addiction", "health"):
+        CaseVulnerability.objects.create(case=case, code=code)
+    Observation.objects.create(
+        assessment=case.assessments.get(),
+        framework=Framework.CONTROL,
+        code="uses_children",
+        source="account",
+        observed_on=case.opened_on,
+    )
+    # A person with no consent to be taken in charge on record (only the evaluation one).
+    other = CaseFactory(access_point=world.own_access_point)
+    Consent.objects.filter(person=other.person).delete()
+    ConsentFactory(person=other.person, purpose="evaluation")
+    rows = {r["ponte_CaseKey"]: r for r in _export(client_for(world.users["analyst"]))}
+    row = rows[htcds.case_key(case)]
+    # Sorted, one value per HTCDS picklist entry: two "Migration" conditions give one value.
+    assert row["vic_Vulnerabilities"] == "Addiction;DisabilityAndPhysicalHealth;Migration"
+    assert row["vic_MethodsOfControl"] == "DebtBondage;Other"
+    assert row["prs_Gender"] == "TransgenderMasculine"
+    assert row["con_Consent"] == "true"
+    assert rows[htcds.case_key(other)]["con_Consent"] == "false"

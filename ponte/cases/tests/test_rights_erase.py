@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import pytest
@@ -11,7 +12,14 @@ from django.urls import reverse
 
 from ponte.audit.models import AuditEvent
 from ponte.cases.factories import CaseFactory
-from ponte.cases.models import Case, CaseNeed, Observation, Outcome
+from ponte.cases.models import (
+    Case,
+    CaseNeed,
+    FirstListening,
+    LanguageSkill,
+    Observation,
+    Outcome,
+)
 from ponte.cases.services.rights import anonymise_person, collect_person_data
 from ponte.cases.tests.test_rights_export import SECRET, make_full_case
 from ponte.outreach.models import Contact
@@ -65,6 +73,37 @@ def test_anonymise_blanks_identities_and_texts_and_keeps_codes(world: Any) -> No
     assert event.data["reason"] == "request"
     assert str(case.public_id) in event.data["cases"]
     assert SECRET["given"] not in str(event.data) + event.target_label
+
+
+@pytest.mark.django_db
+def test_anonymise_clears_quasi_identifiers_but_keeps_what_monitoring_reads(world: Any) -> None:
+    case = make_full_case(world.own_access_point)
+    listening = FirstListening.objects.get(case=case)
+    FirstListening.objects.filter(pk=listening.pk).update(language="pa")
+    Contact.objects.filter(pk=case.source_contact_id).update(languages="pa,hi", nationality="IN")
+    Person.objects.filter(pk=case.person_id).update(
+        birth_date=datetime.date(1995, 4, 17),
+        permit_type="special_cases",
+        permit_expiry=datetime.date(2027, 3, 14),
+        passport="held_by_others",
+        housing="employer",
+        languages="pa,hi",
+        preferred_language="pa",
+        needs_interpreter=True,
+    )
+    person = anonymise_person(case.person, actor=world.users["coordinator"], reason="request")
+    # Gone: with the exact case dates that stay, these could point at the person.
+    assert person.birth_date is None and person.permit_expiry is None
+    assert (person.permit_type, person.passport, person.housing) == ("unknown",) * 3
+    assert person.languages == "" and not person.needs_interpreter
+    assert person.preferred_language == "it"
+    assert FirstListening.objects.get(pk=listening.pk).language == ""
+    assert not LanguageSkill.objects.filter(profile__case=case).exists()
+    contact = Contact.objects.get(pk=case.source_contact_id)
+    assert contact.languages == ""
+    # Kept: what the monitoring indicators and microdata read (gender, age band, citizenship).
+    assert (person.gender, person.birth_year, person.citizenship) == ("female", 1995, "IN")
+    assert contact.nationality == "IN"
 
 
 @pytest.mark.django_db

@@ -90,3 +90,17 @@ def test_small_need_counts_are_not_shown_exactly() -> None:
     needs = {row[2]: row[6] for row in _rows(matrix) if row[1] == ambito.name}
     assert needs[str(dict(matrix.areas)["legal"])] == "<3"
     assert needs[str(dict(matrix.areas)["health"])] == 5
+
+
+@pytest.mark.django_db
+def test_people_who_restricted_processing_are_not_counted(world: Any) -> None:
+    ambito = _ambito("Ambito fittizio Ovest")
+    world.own_access_point.ambiti.add(ambito)
+    _need(CaseFactory(access_point=world.own_access_point), "legal")
+    objecting = CaseFactory(access_point=world.own_access_point)
+    _need(objecting, "legal")
+    assert needs_by_ambito_and_area() == {(ambito.pk, "legal"): 2}
+    Person.objects.filter(pk=objecting.person_id).update(processing_restricted=True)
+    assert needs_by_ambito_and_area() == {(ambito.pk, "legal"): 1}
+    # The catalog's gap analysis reads the same numbers.
+    assert collect_needs(within=None) == {(ambito.pk, "legal"): 1}

@@ -128,10 +128,10 @@ def test_no_exported_combination_is_rarer_than_k(places: tuple[AccessPoint, Acce
         )
     # ...and 16 with combinations of their own.
     singular = [
-        (second, dt.date(2025, 5, 3), Gender.TRANSGENDER, 2009, "IN"),
+        (second, dt.date(2025, 5, 3), Gender.TRANS_FEMININE, 2009, "IN"),
         (second, dt.date(2025, 8, 3), Gender.MALE, 1960, "RO"),
         (second, dt.date(2025, 11, 3), Gender.FEMALE, 1999, "UA"),
-        (first, dt.date(2025, 4, 3), Gender.OTHER, None, "MA"),
+        (first, dt.date(2025, 4, 3), Gender.NON_CONFORMING, None, "MA"),
         (first, dt.date(2025, 7, 3), Gender.MALE, 1970, "BR"),
         (first, dt.date(2025, 10, 3), Gender.FEMALE, 2001, "CN"),
         (second, dt.date(2025, 2, 3), Gender.MALE, 1985, "PK"),
@@ -261,7 +261,7 @@ def test_a_row_describes_the_case_with_codes(places: tuple[AccessPoint, AccessPo
     case = make_case(
         first,
         opened_on=dt.date(2025, 2, 10),
-        gender=Gender.TRANSGENDER,
+        gender=Gender.TRANS_MASCULINE,
         birth_year=1995,
         citizenship="MA",
     )

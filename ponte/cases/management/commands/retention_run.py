@@ -1,4 +1,5 @@
-"""Anonymise the people whose cases ended more than the retention period ago.
+"""Anonymise the people whose cases ended more than the retention period ago, and the people
+registered that long ago who never had a case.
 
 `retention_review` decides who is due; `run_retention` applies the same anonymisation as an
 erasure by hand (services.rights.anonymise_person) and audits the run, dry or not.
@@ -29,22 +30,46 @@ def years_before(day: datetime.date, years: int) -> datetime.date:
         return day.replace(year=day.year - years, day=28)
 
 
+def _start_of(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
 def retention_review(
     *, years: int, today: datetime.date | None = None, organization_id: int | None = None
 ) -> dict[str, Any]:
-    """Who is due: the person's most recent closing is older than `years` (a case closed last
-    year keeps the older ones too), no case is open, no legal hold. Counts per organisation."""
+    """Who is due, with counts per organisation. Two kinds of people:
+
+    - with cases: the most recent closing is older than `years` (a case closed last year keeps
+      the older ones too) and no case is open;
+    - without any case (registered at the desk, then never taken in charge): registered more
+      than `years` ago and not changed since. The last change counts too, so a person whose
+      record the team still keeps up to date (a consent, a correction) is not erased under it.
+
+    Nobody under a legal hold."""
     cutoff = years_before(today or timezone.localdate(), years)
-    people = Person.objects.filter(anonymised_at__isnull=True, cases__isnull=False)
+    people = Person.objects.filter(anonymised_at__isnull=True)
     if organization_id is not None:
         people = people.filter(organization_id=organization_id)
     open_ids = set(Case.objects.open().values_list("person_id", flat=True))
-    due = people.annotate(last=Max("cases__closed_on")).filter(last__lt=cutoff)
+    closed_due = (people.filter(cases__isnull=False).annotate(last=Max("cases__closed_on"))).filter(
+        last__lt=cutoff
+    )
+    never_in_charge = people.filter(
+        cases__isnull=True,
+        created_at__lt=_start_of(cutoff),
+        updated_at__lt=_start_of(cutoff),
+    )
+    due = [
+        *((p, False) for p in closed_due.select_related("organization")),
+        *((p, True) for p in never_in_charge.select_related("organization")),
+    ]
+    due.sort(key=lambda item: (item[0].organization_id, item[0].pk))
     report: dict[str, dict[str, int]] = {}
     eligible: list[Person] = []
-    for person in due.select_related("organization").order_by("organization_id", "pk"):
+    for person, without_case in due:
         counts = report.setdefault(
-            str(person.organization.public_id), {"eligible": 0, "legal_hold": 0, "open_case": 0}
+            str(person.organization.public_id),
+            {"eligible": 0, "without_case": 0, "legal_hold": 0, "open_case": 0},
         )
         if person.pk in open_ids:
             counts["open_case"] += 1
@@ -52,6 +77,7 @@ def retention_review(
             counts["legal_hold"] += 1
         else:
             counts["eligible"] += 1
+            counts["without_case"] += int(without_case)
             eligible.append(person)
     return {"cutoff": cutoff, "eligible": eligible, "by_organization": report}
 
@@ -67,7 +93,7 @@ def run_retention(
             anonymised += 1
     totals = {
         key: sum(c[key] for c in review["by_organization"].values())
-        for key in ("eligible", "legal_hold", "open_case")
+        for key in ("eligible", "without_case", "legal_hold", "open_case")
     }
     record_now(
         "cases.retention_run",
@@ -85,7 +111,10 @@ def run_retention(
 
 
 class Command(BaseCommand):
-    help = "Anonymise people whose cases were all closed more than N years ago."
+    help = (
+        "Anonymise people whose cases were all closed more than N years ago, and people "
+        "registered more than N years ago who never had a case."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--years", type=int, default=None)
@@ -111,10 +140,15 @@ class Command(BaseCommand):
             years=years, dry_run=options["dry_run"], organization_id=organization_id
         )
         mode = "DRY RUN: nothing changed" if options["dry_run"] else "anonymised"
-        self.stdout.write(f"Retention {years} years, cases closed before {result['cutoff']}")
+        cutoff = result["cutoff"]
+        self.stdout.write(
+            f"Retention {years} years: cases all closed before {cutoff}; people without any "
+            f"case registered (and last changed) before {cutoff}"
+        )
         for org_id, counts in result["by_organization"].items():
             self.stdout.write(
-                f"  {org_id}: eligible {counts['eligible']}, skipped for legal hold "
-                f"{counts['legal_hold']}, skipped for an open case {counts['open_case']}"
+                f"  {org_id}: eligible {counts['eligible']} (of whom {counts['without_case']} "
+                f"never had a case), skipped for legal hold {counts['legal_hold']}, skipped for "
+                f"an open case {counts['open_case']}"
             )
         self.stdout.write(f"{mode}: {result['anonymised']} of {result['totals']['eligible']}")
