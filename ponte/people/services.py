@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from ponte.audit.services import record
 from ponte.network.models import Agreement, Organization
 from ponte.network.roles import Cap, require
+from ponte.people.extensions import consent_withdrawn
 from ponte.people.matching import name_search_key
 from ponte.people.models import Consent, Person
 
@@ -251,6 +252,9 @@ def withdraw_consent(consent: Consent, *, actor: Any, note: str = "") -> Consent
             organization=person.organization,
             data={"consent": str(current.public_id), "purpose": current.purpose},
         )
+        # What was shared under the consent ends with it (open referrals to the recipient),
+        # in the same transaction: a withdrawal never half-applies.
+        consent_withdrawn(current, actor=actor)
     return current
 
 

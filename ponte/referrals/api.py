@@ -171,32 +171,66 @@ def get_referral(request: HttpRequest, public_id: UUID) -> Any:
     return Status(200, _detail(_find(actor, public_id), actor))
 
 
-@router.post("/{public_id}/accept", response=WRITE_RESPONSES, summary="Accept a referral")
-def accept(request: HttpRequest, public_id: UUID, payload: AcceptIn) -> Any:
+def _move(
+    request: HttpRequest,
+    public_id: UUID,
+    to: str,
+    expected_version: int | None,
+    **texts: str,
+) -> Any:
+    """One move of the lifecycle through `services.transition`, as the token's organisation."""
     actor = _actor(request)
     referral = _find(actor, public_id)
     result = _call(
         lambda: services.transition(
-            referral,
-            to=RefStatus.ACCEPTED,
-            actor=actor,
-            expected_version=payload.expected_version,
+            referral, to=to, actor=actor, expected_version=expected_version, **texts
         )
     )
     return _answer(actor, result)
 
 
 @router.post(
-    "/{public_id}/decline", response=WRITE_RESPONSES, summary="Decline a referral, with a reason"
+    "/{public_id}/receive",
+    response=WRITE_RESPONSES,
+    summary="Acknowledge a referral or signal: it has arrived and is being looked at",
+)
+def receive(request: HttpRequest, public_id: UUID, payload: AcceptIn) -> Any:
+    return _move(request, public_id, RefStatus.RECEIVED, payload.expected_version)
+
+
+@router.post(
+    "/{public_id}/accept",
+    response=WRITE_RESPONSES,
+    summary="Accept a referral (a signal to a PUA is taken into a case in Ponte's pages: 422)",
+)
+def accept(request: HttpRequest, public_id: UUID, payload: AcceptIn) -> Any:
+    return _move(request, public_id, RefStatus.ACCEPTED, payload.expected_version)
+
+
+@router.post(
+    "/{public_id}/decline",
+    response=WRITE_RESPONSES,
+    summary="Decline a referral or a signal to a PUA, with a reason",
 )
 def decline(request: HttpRequest, public_id: UUID, payload: DeclineIn) -> Any:
+    """A signal's decline is its triage's: the one triage decision a partner system can take
+    whole. Taking the person into a case needs their consent recorded with its witness, and a
+    redirect a choice among the PUAs: both are left to the pages."""
     actor = _actor(request)
     referral = _find(actor, public_id)
+    if referral.direction == Direction.OUTBOUND:
+        return _move(
+            request,
+            public_id,
+            RefStatus.DECLINED,
+            payload.expected_version,
+            reason=payload.reason,
+        )
     result = _call(
-        lambda: services.transition(
+        lambda: services.triage_signal(
             referral,
-            to=RefStatus.DECLINED,
             actor=actor,
+            decision="decline",
             reason=payload.reason,
             expected_version=payload.expected_version,
         )
@@ -205,20 +239,35 @@ def decline(request: HttpRequest, public_id: UUID, payload: DeclineIn) -> Any:
 
 
 @router.post(
+    "/{public_id}/start",
+    response=WRITE_RESPONSES,
+    summary="Mark an accepted referral as in progress",
+)
+def start(request: HttpRequest, public_id: UUID, payload: AcceptIn) -> Any:
+    return _move(request, public_id, RefStatus.IN_PROGRESS, payload.expected_version)
+
+
+@router.post(
     "/{public_id}/complete",
     response=WRITE_RESPONSES,
     summary="Complete an accepted referral, with its outcome",
 )
 def complete(request: HttpRequest, public_id: UUID, payload: CompleteIn) -> Any:
-    actor = _actor(request)
-    referral = _find(actor, public_id)
-    result = _call(
-        lambda: services.transition(
-            referral,
-            to=RefStatus.COMPLETED,
-            actor=actor,
-            outcome=payload.outcome,
-            expected_version=payload.expected_version,
-        )
+    return _move(
+        request, public_id, RefStatus.COMPLETED, payload.expected_version, outcome=payload.outcome
     )
-    return _answer(actor, result)
+
+
+@router.post(
+    "/{public_id}/not-completed",
+    response=WRITE_RESPONSES,
+    summary="Close an accepted referral as not completed, with a reason",
+)
+def not_completed(request: HttpRequest, public_id: UUID, payload: DeclineIn) -> Any:
+    return _move(
+        request,
+        public_id,
+        RefStatus.NOT_COMPLETED,
+        payload.expected_version,
+        reason=payload.reason,
+    )

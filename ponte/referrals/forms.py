@@ -9,16 +9,32 @@ from django import forms
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ponte.cases.forms.core import DATE, ConsentFieldsForm
 from ponte.cases.models import Case
 from ponte.catalog.taxonomy import Area
 from ponte.network.models import KIND_GROUP_LABELS, KIND_GROUPS, AccessPoint, Organization
-from ponte.referrals.models import Direction, Section, SenderKind, Status, Urgency
+from ponte.referrals.models import ANSWER_DAYS, Direction, Section, SenderKind, Status, Urgency
 
 TEXT = forms.Textarea(attrs={"rows": 3})
 DUE_IN_DAYS = 7
+
+
+def _due_help() -> str:
+    return gettext(
+        "Left empty, the answer is due in %(urgent)s days if urgent, %(soon)s within a week, "
+        "%(routine)s otherwise."
+    ) % {
+        "urgent": ANSWER_DAYS[Urgency.URGENT],
+        "soon": ANSWER_DAYS[Urgency.SOON],
+        "routine": ANSWER_DAYS[Urgency.ROUTINE],
+    }
+
+
+DUE_HELP = lazy(_due_help, str)()  # in the reader's language, not the one at import
 
 
 def default_due_on() -> datetime.date:
@@ -126,7 +142,11 @@ class ReferralForm(forms.Form):
         label=_("Message to the receiver"), required=False, max_length=8000, widget=TEXT
     )
     answer_due_on = forms.DateField(
-        label=_("Answer due by"), widget=DATE, initial=default_due_on, required=False
+        label=_("Answer due by"),
+        widget=DATE,
+        initial=default_due_on,
+        required=False,
+        help_text=DUE_HELP,
     )
     outside_ponte = forms.BooleanField(
         label=_("The receiver does not use Ponte (a printable summary, and I record the answer)"),
@@ -172,7 +192,11 @@ class SignalForm(forms.Form):
     )
     message = forms.CharField(label=_("Message"), required=False, max_length=8000, widget=TEXT)
     answer_due_on = forms.DateField(
-        label=_("Answer due by"), widget=DATE, initial=default_due_on, required=False
+        label=_("Answer due by"),
+        widget=DATE,
+        initial=default_due_on,
+        required=False,
+        help_text=DUE_HELP,
     )
 
     def __init__(
@@ -214,16 +238,22 @@ class TriageExistingCaseForm(forms.Form):
         self.fields["case"].queryset = cases  # type: ignore[attr-defined]
 
 
+class AccessPointChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name} · {obj.lead_organization.name}"
+
+
 class TriageRedirectForm(forms.Form):
-    redirect_to = OrganizationChoiceField(
-        label=_("Send on to"), queryset=Organization.objects.none()
+    """Only to a PUA: an organisation without one has nobody who triages signals."""
+
+    redirect_to = AccessPointChoiceField(
+        label=_("Send on to the PUA"), queryset=AccessPoint.objects.none()
     )
     reason = forms.CharField(label=_("Reason"), max_length=4000, widget=TEXT)
 
-    def __init__(self, *args: Any, organizations: QuerySet[Organization], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, access_points: QuerySet[AccessPoint], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field: OrganizationChoiceField = self.fields["redirect_to"]  # type: ignore[assignment]
-        field.set_organizations(organizations)
+        self.fields["redirect_to"].queryset = access_points  # type: ignore[attr-defined]
 
 
 class TriageDeclineForm(forms.Form):

@@ -109,6 +109,13 @@ class Urgency(models.TextChoices):
     URGENT = "urgent", _("Urgent")
 
 
+# Days the receiver has to answer when the sender names no date, counted from sending: without
+# a due date a referral would never be reminded nor expire, and could stay unanswered forever.
+# "Within a week" is the urgency's own word; an urgent one needs an answer in two working days;
+# a routine one gets two weeks, the usual time for a partner's intake appointment.
+ANSWER_DAYS: dict[str, int] = {Urgency.URGENT: 2, Urgency.SOON: 7, Urgency.ROUTINE: 14}
+
+
 class Section(models.TextChoices):
     """Parts of a case file that a referral may share, each checked against consent."""
 
@@ -329,6 +336,7 @@ class Notification(TimeStampedModel):
         DUE_SOON = "due_soon", _("Answer due soon")
         OVERDUE = "overdue", _("Answer overdue")
         MESSAGE = "message", _("New message on a referral")
+        WITHDRAWN = "withdrawn", _("Referral withdrawn")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

@@ -13,18 +13,40 @@ from django.db.models import Count, Q, QuerySet
 from ponte.cases.indicators import label_of
 from ponte.cases.models import Assessment, Case, CaseNote, FirstListening, Plan, SafetyAssessment
 from ponte.cases.models.assessment import SkillsProfile
-from ponte.referrals.models import Referral, Section, Status
+from ponte.people.models import Consent
+from ponte.referrals.models import OPEN_STATUSES, Referral, Section, Status
 
 # ---- the shared file ---------------------------------------------------------------------------
 
 
+def sharing_in_force(referral: Referral) -> bool:
+    """The referral is open and the person's sharing consent to the receiver is in force: the
+    only time the shared part of the file may leave the PUA, whoever reads it. For the receiver
+    `visible_to` says as much; for the sender printing for an organisation outside Ponte, the
+    printout is the transfer itself, so it needs the same two conditions."""
+    if referral.case_id is None or referral.status not in OPEN_STATUSES:
+        return False
+    return (
+        Consent.objects.active()
+        .filter(
+            person__cases__pk=referral.case_id,
+            purpose=Consent.Purpose.SHARING,
+            recipient_id=referral.receiver_id,
+        )
+        .exists()
+    )
+
+
 def shared_file(referral: Referral, user: Any) -> dict[str, Any]:
     """The sections of the case file the referral shares, as plain values, keyed by Section code
-    in the referral's order. Nothing while the referral is not visible to the user (closed, or
-    the sharing consent withdrawn), nothing outside `section_list()`, and within a section only
-    what the receiver needs: no surname, birth date, phone, tax code or free notes on documents.
+    in the referral's order. Nothing while the referral is not visible to the user, nor once it
+    is closed or the sharing consent withdrawn (`sharing_in_force`, for the sender too), nothing
+    outside `section_list()`, and within a section only what the receiver needs: no surname,
+    birth date, phone, tax code or free notes on documents.
     """
     if referral.case_id is None:
+        return {}
+    if not sharing_in_force(referral):
         return {}
     if not Referral.objects.visible_to(user).filter(pk=referral.pk).exists():
         return {}

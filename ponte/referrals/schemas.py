@@ -11,7 +11,7 @@ from uuid import UUID
 from ninja import Field, Schema
 
 from ponte.catalog.taxonomy import Area
-from ponte.referrals.models import Referral, SenderKind, Status, Urgency
+from ponte.referrals.models import Direction, Referral, Section, SenderKind, Status, Urgency
 
 TEXT = 4_000  # free text fields: a few paragraphs, not a file
 
@@ -39,7 +39,7 @@ class ReferralOut(Schema):
     service_id: UUID | None
     need: Area
     urgency: Urgency
-    language: str
+    language: str = Field(description="Empty unless the referral shares the person's profile")
     shared_sections: list[str]
     receiver_outside_ponte: bool
     answer_due_on: dt.date | None
@@ -60,6 +60,14 @@ class ReferralOut(Schema):
     @staticmethod
     def resolve_shared_sections(obj: Referral) -> list[str]:
         return obj.section_list()
+
+    @staticmethod
+    def resolve_language(obj: Referral) -> str:
+        """The person's language is part of their profile: a referral from a case carries it
+        only when it shares the profile. A signal's sender wrote it for the PUA itself."""
+        if obj.direction == Direction.OUTBOUND and Section.PROFILE not in obj.section_list():
+            return ""
+        return obj.language
 
 
 class EventOut(Schema):

@@ -2,13 +2,19 @@
 
 from ponte.referrals.services.lifecycle import (
     create_referral,
-    expire_and_remind,
     record_external_answer,
+    record_opened,
     send,
     transition,
 )
 from ponte.referrals.services.messages import MAX_ATTACHMENT_BYTES, post_message
-from ponte.referrals.services.signals import TRIAGE_DECISIONS, send_signal, triage_signal
+from ponte.referrals.services.reminders import expire_and_remind
+from ponte.referrals.services.signals import (
+    TRIAGE_DECISIONS,
+    redirect_targets,
+    send_signal,
+    triage_signal,
+)
 
 __all__ = [
     "MAX_ATTACHMENT_BYTES",
@@ -17,6 +23,8 @@ __all__ = [
     "expire_and_remind",
     "post_message",
     "record_external_answer",
+    "record_opened",
+    "redirect_targets",
     "send",
     "send_signal",
     "transition",

@@ -19,12 +19,14 @@ from ponte.network.roles import Cap, Role, capabilities_of, has_cap
 from ponte.people.models import Consent
 from ponte.people.services import StaleEdit
 from ponte.referrals.models import (
+    ANSWER_DAYS,
     CLOSED_STATUSES,
     NEEDS_REASON,
     Direction,
     Referral,
     ReferralEvent,
     Status,
+    Urgency,
 )
 
 SENDER = "sender"
@@ -101,6 +103,14 @@ def check_due_date(answer_due_on: datetime.date | None) -> None:
         raise ValidationError({"answer_due_on": _("The due date cannot be in the past.")})
 
 
+def due_on(urgency: str, answer_due_on: datetime.date | None) -> datetime.date:
+    """The date the answer is due: the sender's, or `ANSWER_DAYS` from today by urgency."""
+    if answer_due_on is not None:
+        return answer_due_on
+    days = ANSWER_DAYS.get(urgency, ANSWER_DAYS[Urgency.ROUTINE])
+    return timezone.localdate() + datetime.timedelta(days=days)
+
+
 def check_choice(value: str, choices: Any, field: str) -> None:
     if value not in choices.values:
         raise ValidationError({field: _("Choose one of the options offered.")})
@@ -138,7 +148,9 @@ def add_event(
             kind=EventKind.REFERRAL,
             actor=actor,
             summary=f"{to_status}:{referral.receiver.name}"[:200],
-            reason=reason if to_status in NEEDS_REASON else "",
+            # The why of an end, and what came of a completion: "Completed" alone tells the
+            # team nothing they can act on.
+            reason=reason if to_status in NEEDS_REASON | {Status.COMPLETED} else "",
         )
     return ReferralEvent.objects.create(
         referral=referral,

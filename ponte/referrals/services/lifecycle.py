@@ -1,5 +1,6 @@
-"""The one lifecycle: create from a case, send, move along `TRANSITIONS`, answers recorded for
-organisations outside Ponte, and the expiry job.
+"""The one lifecycle: create from a case, send, move along `TRANSITIONS`, the receipt recorded
+when the receiver opens it, answers recorded for organisations outside Ponte (the daily reminder
+and expiry job is in `reminders`).
 
 Every function: capability check → rule check → one transaction with the change, the timeline
 event (`ReferralEvent`) and the audit record (ids and codes) → notifications after commit. A
@@ -21,7 +22,7 @@ from ponte.cases.services.core import locked_case, require_case
 from ponte.catalog.models import Service
 from ponte.catalog.taxonomy import Area
 from ponte.network.models import Organization
-from ponte.network.roles import Cap
+from ponte.network.roles import Cap, organizations_with_cap
 from ponte.people.models import Consent
 from ponte.referrals.models import (
     NEEDS_REASON,
@@ -37,12 +38,15 @@ from ponte.referrals.notifications import notify
 from ponte.referrals.services._common import (
     RECEIVER,
     SENDER,
+    SIDE_CAP,
     add_event,
     as_user,
     audit,
     check_choice,
     check_due_date,
+    due_on,
     locked,
+    on_side,
     receiver_people,
     require_either_side,
     require_side,
@@ -55,6 +59,9 @@ from ponte.referrals.services._common import (
 ANSWERS = {Status.ACCEPTED, Status.DECLINED, Status.COMPLETED, Status.NOT_COMPLETED}
 # What the sender may record for a receiver that does not use Ponte.
 EXTERNAL_ANSWERS = {Status.ACCEPTED, Status.DECLINED, Status.COMPLETED, Status.NOT_COMPLETED}
+# A signal is answered only by its triage (`signals.triage_signal`): accepting it links it to a
+# case, so a bare "accepted" would be a yes that nobody follows up.
+TRIAGE_ONLY = {Status.ACCEPTED, Status.DECLINED}
 
 
 def _require_sharing_consent(case: Case, receiver: Organization) -> None:
@@ -160,6 +167,8 @@ def send(referral: Referral, *, actor: Any) -> Referral:
             _require_sharing_consent(current.case, current.receiver)
         _check_receiver(current.receiver, current.sender_id)
         check_due_date(current.answer_due_on)
+        # Set on sending, not on the draft: a draft may wait, its clock starts now.
+        current.answer_due_on = due_on(current.urgency, current.answer_due_on)
         now = timezone.now()
         stamp(current, Status.SENT, now)
         current.status = Status.SENT
@@ -209,7 +218,7 @@ def _move(
     current.status = to
     if reason.strip():
         current.reason = reason.strip()
-    if outcome.strip():
+    if to == Status.COMPLETED and outcome.strip():
         current.outcome = outcome.strip()
     current.version += 1
     current.save()
@@ -220,7 +229,8 @@ def _move(
         organization_id=org_id,
         from_status=before,
         to_status=to,
-        reason=reason.strip() or outcome.strip(),
+        # The timeline line carries the outcome of a completion, the reason of any other move.
+        reason=outcome.strip() if to == Status.COMPLETED else reason.strip(),
         at=now,
     )
     audit(
@@ -258,10 +268,41 @@ def transition(
                 _("A referral expires on its own when nobody answers by the due date.")
             )
         require_side(actor, current, side)
+        if current.direction == Direction.INBOUND and to in TRIAGE_ONLY:
+            raise ValidationError(
+                _(
+                    "A signal is accepted or declined through its triage: take the person into "
+                    "a new or existing case, redirect the signal to another PUA, or decline it "
+                    "with a reason."
+                )
+            )
         _check_reason_and_outcome(to, reason, outcome)
         _move(current, to=to, actor=actor, side=side, reason=reason, outcome=outcome)
         if side == RECEIVER and to in ANSWERS:
             notify(sender_people(current), Notification.Kind.ANSWER, current)
+        if side == SENDER and to == Status.WITHDRAWN:
+            # The receiver may be working on it: they learn it is over (and lose the file).
+            notify(receiver_people(current), Notification.Kind.WITHDRAWN, current)
+    return current
+
+
+def record_opened(referral: Referral, *, actor: Any) -> Referral | None:
+    """An operator of the receiving organisation opened a sent referral: it has arrived, and
+    the sender sees when (the loop's "time to acknowledge"). Only a member of the receiver
+    counts, not a platform administrator looking on. Returns the updated referral, or None
+    when there was nothing to record (already received, or not the receiver)."""
+    if referral.status != Status.SENT or referral.receiver_outside_ponte:
+        return None
+    cap = SIDE_CAP[(referral.direction, RECEIVER)]
+    if referral.receiver_id not in organizations_with_cap(actor, cap):
+        return None
+    if not on_side(actor, referral, RECEIVER):  # the consent for an outbound referral
+        return None
+    with transaction.atomic():
+        current = locked(referral)
+        if current.status != Status.SENT:  # a colleague opened it a moment before
+            return None
+        _move(current, to=Status.RECEIVED, actor=actor, side=RECEIVER, verb="received_on_opening")
     return current
 
 
@@ -302,61 +343,3 @@ def record_external_answer(
                 verb="external_answer",
             )
     return current
-
-
-def expire_and_remind(*, now: datetime.datetime | None = None) -> tuple[int, int]:
-    """The daily job: a reminder to the receiver two days before the answer is due (once), and
-    unanswered referrals past their due date expire, the sender told. Returns (reminded,
-    expired)."""
-    now = now or timezone.now()
-    today = timezone.localdate(now)
-    waiting = Referral.objects.filter(
-        status__in=[Status.SENT, Status.RECEIVED], answer_due_on__isnull=False
-    )
-    reminded = 0
-    for pk in waiting.filter(
-        reminded_at__isnull=True,
-        answer_due_on__gte=today,
-        answer_due_on__lte=today + datetime.timedelta(days=2),
-    ).values_list("pk", flat=True):
-        with transaction.atomic():
-            current = locked(Referral(pk=pk))
-            if current.reminded_at is not None or current.status not in (
-                Status.SENT,
-                Status.RECEIVED,
-            ):
-                continue
-            current.reminded_at = now
-            current.save(update_fields=["reminded_at"])
-            audit("reminded", current, actor=None, organization=current.receiver)
-            notify(receiver_people(current), Notification.Kind.DUE_SOON, current)
-            reminded += 1
-    expired = 0
-    for pk in waiting.filter(answer_due_on__lt=today).values_list("pk", flat=True):
-        with transaction.atomic():
-            current = locked(Referral(pk=pk))
-            if Status.EXPIRED not in TRANSITIONS.get(current.status, {}):
-                continue
-            before = current.status
-            stamp(current, Status.EXPIRED, now)
-            current.status = Status.EXPIRED
-            current.version += 1
-            current.save()
-            add_event(
-                current,
-                actor=None,
-                organization_id=None,
-                from_status=before,
-                to_status=Status.EXPIRED,
-                at=now,
-            )
-            audit(
-                "expired",
-                current,
-                actor=None,
-                organization=current.sender,
-                data={"from": before, "to": Status.EXPIRED},
-            )
-            notify(sender_people(current), Notification.Kind.OVERDUE, current)
-            expired += 1
-    return reminded, expired

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +25,7 @@ from ponte.referrals.services._common import (
     audit,
     check_choice,
     check_due_date,
+    due_on,
     locked,
     receiver_people,
     require_side,
@@ -55,9 +57,12 @@ def _create_signal(
     content: dict[str, Any],
     verb: str,
     data: dict[str, Any] | None = None,
+    note: str = "",
 ) -> Referral:
-    """Write a sent signal (inside the caller's transaction)."""
+    """Write a sent signal (inside the caller's transaction), due by the sender's date or by
+    its urgency, and tell the PUA's case managers. `note` goes on its first timeline line."""
     now = timezone.now()
+    content = {**content, "answer_due_on": due_on(content["urgency"], content["answer_due_on"])}
     signal = Referral(
         direction=Direction.INBOUND,
         status=Status.SENT,
@@ -75,6 +80,7 @@ def _create_signal(
         organization_id=sender.pk,
         from_status="",
         to_status=Status.SENT,
+        reason=note,
         at=now,
     )
     audit(
@@ -143,18 +149,19 @@ def triage_signal(
     decision: str,
     case: Case | None = None,
     intake: Intake | None = None,
-    redirect_to: Organization | None = None,
+    redirect_to: AccessPoint | None = None,
     reason: str = "",
+    expected_version: int | None = None,
 ) -> Referral:
-    """The PUA's answer to a signal: a new case, an existing case, another organisation, or no
-    (with a reason). Whatever the decision, the sender sees the answer."""
+    """The PUA's answer to a signal: a new case, an existing case, another PUA, or no (with a
+    reason). Whatever the decision, the sender sees the answer."""
     if referral.direction != Direction.INBOUND:
         raise ValidationError(_("Only an inbound signal is triaged."))
     require_side(actor, referral, RECEIVER)
     if decision not in TRIAGE_DECISIONS:
         raise ValidationError({"decision": _("Choose one of the options offered.")})
     with transaction.atomic():
-        current = locked(referral)
+        current = locked(referral, expected_version)
         if current.status not in (Status.SENT, Status.RECEIVED):
             raise ValidationError(_("This signal has already been answered."))
         if decision in ("new_case", "existing_case"):
@@ -198,32 +205,41 @@ def _case_for(
 
 
 def _redirect(
-    current: Referral, *, actor: Any, redirect_to: Organization | None, reason: str
+    current: Referral, *, actor: Any, redirect_to: AccessPoint | None, reason: str
 ) -> None:
+    """Decline here and send the same content on to another PUA: only an active access point
+    whose lead organisation is active, so the signal lands in an inbox someone triages, due
+    afresh by its urgency, the reason on both timelines (the new PUA reads why it came)."""
     if redirect_to is None:
-        raise ValidationError({"redirect_to": _("Choose the organisation to redirect to.")})
-    if redirect_to.pk in (current.receiver_id, current.sender_id):
-        raise ValidationError({"redirect_to": _("Choose another organisation.")})
-    if not redirect_to.is_active:
-        raise ValidationError({"redirect_to": _("This organisation is no longer active.")})
+        raise ValidationError({"redirect_to": _("Choose the PUA to redirect to.")})
+    receiver = redirect_to.lead_organization
+    if not redirect_to.is_active or not receiver.is_active:
+        raise ValidationError({"redirect_to": _("This PUA is no longer active.")})
+    if receiver.pk in (current.receiver_id, current.sender_id):
+        raise ValidationError({"redirect_to": _("Choose a PUA of another organisation.")})
     if not reason.strip():
         raise ValidationError({"reason": _("Say why: the sender will read it.")})
     _move(current, to=Status.DECLINED, actor=actor, side=RECEIVER, reason=reason, verb="triaged")
-    access_point = (
-        AccessPoint.objects.filter(lead_organization=redirect_to, is_active=True)
-        .order_by("pk")
-        .first()
-    )
     content = {name: getattr(current, name) for name in _CONTENT_FIELDS}
-    # The new organisation gets its own time to answer.
-    if content["answer_due_on"] is not None and content["answer_due_on"] < timezone.localdate():
-        content["answer_due_on"] = None
+    content["answer_due_on"] = None  # the new PUA gets its own time to answer
     _create_signal(
         actor=actor,
         sender=current.sender,
-        access_point=access_point,
-        receiver=redirect_to,
+        access_point=redirect_to,
+        receiver=receiver,
         content=content,
         verb="signal_redirected",
         data={"redirected_from": str(current.public_id)},
+        note=reason.strip(),
+    )
+
+
+def redirect_targets(referral: Referral) -> QuerySet[AccessPoint]:
+    """The PUAs a signal may be redirected to: active, led by an active organisation other than
+    the two sides."""
+    return (
+        AccessPoint.objects.filter(is_active=True, lead_organization__is_active=True)
+        .exclude(lead_organization_id__in=[referral.receiver_id, referral.sender_id])
+        .select_related("lead_organization")
+        .order_by("lead_organization__name", "name")
     )

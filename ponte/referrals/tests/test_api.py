@@ -10,11 +10,12 @@ import pytest
 from django.test import Client
 
 from conftest import World
+from ponte.audit.models import AuditEvent
 from ponte.network import services as network_services
 from ponte.network.models import Organization
 from ponte.network.roles import Role
 from ponte.referrals.factories import InboundSignalFactory, ReferralFactory
-from ponte.referrals.models import Referral, ReferralEvent, Status
+from ponte.referrals.models import Notification, Referral, ReferralEvent, Status
 
 API = "/api/v1/referrals"
 
@@ -43,10 +44,11 @@ def test_every_route_needs_a_token(world: World, sent: Referral) -> None:
     client = Client()
     assert client.get(f"{API}/inbox").status_code == 401
     assert client.get(f"{API}/{sent.public_id}").status_code == 401
-    assert client.post(f"{API}/{sent.public_id}/accept", "{}", "application/json").status_code in (
-        401,
-        403,
-    )
+    for move in ("receive", "accept", "decline", "start", "complete", "not-completed"):
+        response = client.post(f"{API}/{sent.public_id}/{move}", "{}", "application/json")
+        assert response.status_code == 401, move
+    sent.refresh_from_db()
+    assert sent.status == Status.SENT
 
 
 def test_inbox_lists_only_what_the_organisation_received(world: World, sent: Referral) -> None:
@@ -114,26 +116,29 @@ def test_a_refused_transition_leaves_the_referral_unchanged(world: World, sent: 
 def test_a_stale_version_is_refused(world: World, sent: Referral) -> None:
     auth = _bearer(world, world.partner, Role.PARTNER_OPERATOR)
     response = _post(f"/{sent.public_id}/accept", auth, {"expected_version": sent.version + 5})
-    assert response.status_code in (409, 422)
+    assert response.status_code == 409
     sent.refresh_from_db()
     assert sent.status == Status.SENT
 
 
 def test_wrong_capability_gets_403(world: World) -> None:
-    """An analyst's token sees nothing named; a signal to the PUA is answered by case workers
-    only: a partner operator token of the PUA may read it but not accept it."""
+    """A signal to the PUA is answered by its case workers only. An outreach worker's token
+    does not see it (404); a specialist's reads it but may not answer (403); the partner that
+    sent it reads it but may not accept it (403)."""
     signal = InboundSignalFactory(access_point=world.own_access_point, sender=world.partner)
-    reader = _bearer(world, world.own, Role.OUTREACH_WORKER)
-    response = _post(f"/{signal.public_id}/accept", reader)
-    assert response.status_code in (403, 404)
-    signal.refresh_from_db()
-    assert signal.status == Status.SENT
+    outreach = _bearer(world, world.own, Role.OUTREACH_WORKER)
+    assert _post(f"/{signal.public_id}/accept", outreach).status_code == 404
+    specialist = _bearer(world, world.own, Role.SPECIALIST)
+    assert Client().get(f"{API}/{signal.public_id}", **specialist).status_code == 200
+    for move, body in (("receive", {}), ("decline", {"reason": "r"})):
+        assert _post(f"/{signal.public_id}/{move}", specialist, body).status_code == 403, move
     partner = _bearer(world, world.partner, Role.PARTNER_OPERATOR)
     assert Client().get(f"{API}/{signal.public_id}", **partner).status_code == 200
-    refused = _post(f"/{signal.public_id}/accept", partner)  # the sender cannot accept
-    assert refused.status_code in (403, 422)
+    assert _post(f"/{signal.public_id}/accept", partner).status_code == 403
+    assert _post(f"/{signal.public_id}/decline", partner, {"reason": "r"}).status_code == 403
     signal.refresh_from_db()
-    assert signal.status == Status.SENT
+    assert (signal.status, signal.version) == (Status.SENT, 1)
+    assert not ReferralEvent.objects.filter(referral=signal).exists()
 
 
 def test_partner_sends_a_signal_to_the_pua(world: World) -> None:
@@ -168,17 +173,94 @@ def test_a_token_without_refer_cannot_send_signals(world: World) -> None:
         "need": "legal",
     }
     response = _post("/signals", auth, body)
-    assert response.status_code in (403, 422)
+    assert response.status_code == 403
     assert not Referral.objects.exists()
 
 
-def test_case_manager_token_accepts_a_signal(world: World) -> None:
+def test_a_signal_is_not_accepted_without_triage(world: World) -> None:
+    """Accepting a signal means taking the person into a case, which needs their consent and is
+    done in Ponte's triage page: the API refuses it with the service's words, nothing written."""
     signal = InboundSignalFactory(access_point=world.own_access_point, sender=world.partner)
     auth = _bearer(world, world.own, Role.CASE_MANAGER)
+    audit_rows = AuditEvent.objects.count()
     response = _post(f"/{signal.public_id}/accept", auth)
-    assert response.status_code in (200, 422), response.content
+    assert response.status_code == 422, response.content
+    assert "triage" in " ".join(response.json()["detail"])
     signal.refresh_from_db()
-    assert signal.status == (Status.ACCEPTED if response.status_code == 200 else Status.SENT)
+    assert (signal.status, signal.version, signal.case) == (Status.SENT, 1, None)
+    assert AuditEvent.objects.count() == audit_rows
+
+
+def test_a_signal_is_acknowledged_then_declined_through_its_triage(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    signal = InboundSignalFactory(access_point=world.own_access_point, sender=world.partner)
+    auth = _bearer(world, world.own, Role.CASE_MANAGER)
+    received = _post(f"/{signal.public_id}/receive", auth, {"expected_version": 1})
+    assert received.status_code == 200, received.content
+    assert received.json()["status"] == "received" and received.json()["received_at"]
+    assert _post(f"/{signal.public_id}/receive", auth).status_code == 422  # once
+    assert _post(f"/{signal.public_id}/decline", auth, {"reason": ""}).status_code == 422
+    stale = _post(f"/{signal.public_id}/decline", auth, {"reason": "r", "expected_version": 1})
+    assert stale.status_code == 409
+    with django_capture_on_commit_callbacks(execute=True):
+        declined = _post(f"/{signal.public_id}/decline", auth, {"reason": "Fuori zona (fittizio)"})
+    assert declined.status_code == 200, declined.content
+    signal.refresh_from_db()
+    assert (signal.status, signal.reason) == (Status.DECLINED, "Fuori zona (fittizio)")
+    assert AuditEvent.objects.filter(
+        action="referrals.triaged", data__referral=str(signal.public_id)
+    ).exists()
+    # The sender hears the answer, as from the triage page.
+    assert Notification.objects.filter(
+        user=world.users["partner_operator@partner"], kind=Notification.Kind.ANSWER
+    ).exists()
+    assert _post(f"/{signal.public_id}/decline", auth, {"reason": "r"}).status_code == 422
+
+
+def test_receive_start_and_not_completed_close_the_loop(world: World, sent: Referral) -> None:
+    auth = _bearer(world, world.partner, Role.PARTNER_OPERATOR)
+    received = _post(f"/{sent.public_id}/receive", auth, {"expected_version": sent.version})
+    assert received.status_code == 200, received.content
+    assert received.json()["status"] == "received"
+    assert _post(f"/{sent.public_id}/start", auth).status_code == 422  # not accepted yet
+    assert _post(f"/{sent.public_id}/accept", auth).status_code == 200
+    started = _post(f"/{sent.public_id}/start", auth)
+    assert started.status_code == 200 and started.json()["status"] == "in_progress"
+    assert _post(f"/{sent.public_id}/not-completed", auth, {"reason": ""}).status_code == 422
+    ended = _post(f"/{sent.public_id}/not-completed", auth, {"reason": "Non presentato"})
+    assert ended.status_code == 200, ended.content
+    assert ended.json()["status"] == "not_completed"
+    assert ended.json()["person_alias"] == ""  # closed: the receiver's view of the person ends
+    sent.refresh_from_db()
+    assert (sent.status, sent.reason) == (Status.NOT_COMPLETED, "Non presentato")
+    steps = list(ReferralEvent.objects.filter(referral=sent).values_list("to_status", flat=True))
+    assert steps == ["received", "accepted", "in_progress", "not_completed"]
+    # The sender cannot answer for the receiver.
+    sender = _bearer(world, world.own, Role.CASE_MANAGER)
+    other: Any = ReferralFactory(
+        case__access_point=world.own_access_point, receiver=world.partner, sent=True
+    )
+    assert _post(f"/{other.public_id}/receive", sender).status_code == 403
+
+
+def test_the_language_is_listed_only_with_the_profile(world: World) -> None:
+    with_profile: Any = ReferralFactory(
+        case__access_point=world.own_access_point, receiver=world.partner, sent=True, language="ur"
+    )
+    without: Any = ReferralFactory(
+        case__access_point=world.own_access_point,
+        receiver=world.partner,
+        sent=True,
+        language="ur",
+        shared_sections="skills",
+    )
+    auth = _bearer(world, world.partner, Role.PARTNER_OPERATOR)
+    items = {i["id"]: i for i in Client().get(f"{API}/inbox", **auth).json()["items"]}
+    assert items[str(with_profile.public_id)]["language"] == "ur"
+    assert items[str(without.public_id)]["language"] == ""
+    detail = Client().get(f"{API}/{without.public_id}", **auth).json()
+    assert detail["language"] == ""
 
 
 def test_schema_is_in_openapi(world: World) -> None:
@@ -191,6 +273,9 @@ def test_schema_is_in_openapi(world: World) -> None:
         "/api/v1/referrals/{public_id}/accept",
         "/api/v1/referrals/{public_id}/decline",
         "/api/v1/referrals/{public_id}/complete",
+        "/api/v1/referrals/{public_id}/receive",
+        "/api/v1/referrals/{public_id}/start",
+        "/api/v1/referrals/{public_id}/not-completed",
     ):
         assert path in paths, path
     assert "SignalIn" in schema["components"]["schemas"]

@@ -15,7 +15,7 @@ from ponte.audit.models import AuditEvent
 from ponte.cases.models import CaseNote, FirstListening
 from ponte.people.models import Consent
 from ponte.people.services import withdraw_consent
-from ponte.referrals import services
+from ponte.referrals import queries, services
 from ponte.referrals.models import Notification, Referral, Status
 from ponte.referrals.tests.test_pages_helpers import (
     PERSONAS,
@@ -84,11 +84,15 @@ def test_inbox_query_count_does_not_grow(world: Any, django_assert_max_num_queri
     outbound(world)
     inbound(world)
     with django_assert_max_num_queries(14) as first:
-        cm.get(reverse("referrals:inbox") + "?box=sent")
+        response = cm.get(reverse("referrals:inbox") + "?box=sent")
+    assert response.status_code == 200
     for _ in range(6):
         outbound(world)
     with django_assert_max_num_queries(len(first.captured_queries)):
-        cm.get(reverse("referrals:inbox") + "?box=sent")
+        response = cm.get(reverse("referrals:inbox") + "?box=sent")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert all(r.reference in body for r in Referral.objects.filter(sender=world.own))
 
 
 # ---- one referral ----
@@ -168,13 +172,17 @@ def test_detail_query_count_bounded(world: Any, django_assert_max_num_queries: A
     services.post_message(referral, actor=world.users["case_manager"], body="Messaggio")
     partner = client(world, "partner_operator@partner")
     url = reverse("referrals:detail", args=[referral.public_id])
+    partner.get(url)  # the first look records "received": measured from the second
     with django_assert_max_num_queries(40) as first:
-        partner.get(url)
+        response = partner.get(url)
+    assert response.status_code == 200
     for n in range(5):
         services.post_message(referral, actor=world.users["case_manager"], body=f"Messaggio {n}")
     # The thread and the timeline grow; the number of queries does not.
     with django_assert_max_num_queries(len(first.captured_queries)):
-        partner.get(url)
+        response = partner.get(url)
+    assert response.status_code == 200
+    assert "Messaggio 4" in response.content.decode()
 
 
 def test_consent_withdrawal_ends_the_receivers_access(world: Any) -> None:
@@ -350,6 +358,39 @@ def test_print_carries_only_the_shared_sections(world: Any) -> None:
     assert "Nota per i partner fittizia" not in body
 
 
+@pytest.mark.parametrize("ended", ["closed", "consent withdrawn"])
+def test_print_ends_with_the_referral_or_the_consent(world: Any, ended: str) -> None:
+    """For an organisation outside Ponte the printout is the transfer itself: only while the
+    referral is open and the person's sharing consent in force."""
+    referral = outbound(world, receiver_outside_ponte=True, shared_sections="profile")
+    url = reverse("referrals:print", args=[referral.public_id])
+    detail = reverse("referrals:detail", args=[referral.public_id])
+    cm = client(world, "case_manager")
+    assert url in cm.get(detail).content.decode()
+    if ended == "closed":
+        services.record_external_answer(
+            referral, actor=world.users["case_manager"], to=Status.DECLINED, reason="No"
+        )
+    else:
+        Consent.objects.filter(person=referral.case.person, purpose=Consent.Purpose.SHARING).update(
+            withdrawn_at=timezone.now()
+        )  # the page must not rely on the status alone
+    response = cm.get(url)
+    assert response.status_code == 403
+    assert "Zebediah" not in response.content.decode()
+    assert url not in cm.get(detail).content.decode()
+    assert not AuditEvent.objects.filter(action="referrals.printed").exists()
+
+
+def test_the_shared_file_is_empty_once_closed_even_for_the_sender(world: Any) -> None:
+    referral = outbound(world, shared_sections="profile")
+    manager = world.users["case_manager"]
+    assert queries.shared_file(referral, manager)["profile"]["alias"] == "Zebediah"
+    services.transition(referral, to=Status.WITHDRAWN, actor=manager, reason="r")
+    referral.refresh_from_db()
+    assert queries.shared_file(referral, manager) == {}
+
+
 def test_print_only_for_receivers_outside_ponte(world: Any) -> None:
     referral = outbound(world)
     url = reverse("referrals:print", args=[referral.public_id])
@@ -426,9 +467,47 @@ def test_notifications_mark_read_and_no_longer_available(world: Any) -> None:
     assert not Notification.objects.filter(user=user, read_at__isnull=True).exists()
 
 
-def test_referral_model_unchanged_by_get(world: Any) -> None:
+def test_the_receivers_first_look_records_received(world: Any) -> None:
+    """Opening a sent referral is its acknowledgement, once, through the service (timeline
+    and audit); the sender's and an administrator's looks change nothing."""
     referral = outbound(world)
-    client(world, "partner_operator@partner").get(
-        reverse("referrals:detail", args=[referral.public_id])
-    )
+    url = reverse("referrals:detail", args=[referral.public_id])
+    for persona in ("case_manager", "platform_admin"):
+        assert client(world, persona).get(url).status_code == 200
     assert Referral.objects.get(pk=referral.pk).status == Status.SENT
+    partner = client(world, "partner_operator@partner")
+    page = partner.get(url)
+    assert page.status_code == 200
+    referral.refresh_from_db()
+    assert referral.status == Status.RECEIVED and referral.received_at is not None
+    assert 'value="received"' not in page.content.decode()  # the page shows the new state
+    assert partner.get(url).status_code == 200
+    assert list(referral.events.values_list("to_status", flat=True)) == [Status.RECEIVED]
+    assert AuditEvent.objects.filter(action="referrals.received_on_opening").count() == 1
+
+
+def test_the_pua_opening_a_signal_records_received(world: Any) -> None:
+    signal = inbound(world)
+    url = reverse("referrals:detail", args=[signal.public_id])
+    assert client(world, "specialist").get(url).status_code == 200  # reads, does not triage
+    assert Referral.objects.get(pk=signal.pk).status == Status.SENT
+    assert client(world, "case_manager").get(url).status_code == 200
+    assert Referral.objects.get(pk=signal.pk).status == Status.RECEIVED
+    # The triage is still open to it.
+    triage = reverse("referrals:triage", args=[signal.public_id])
+    assert client(world, "case_manager").get(triage).status_code == 200
+
+
+def test_a_signal_cannot_be_accepted_by_a_hand_made_post(world: Any) -> None:
+    signal = inbound(world)
+    response = client(world, "case_manager").post(
+        reverse("referrals:transition", args=[signal.public_id]),
+        {"to": "accepted", "version": signal.version},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "through its triage" in response.content.decode()
+    signal.refresh_from_db()
+    # Refused; following the redirect, the PUA's look at the signal recorded it as received.
+    assert (signal.status, signal.case) == (Status.RECEIVED, None)
+    assert signal.answered_at is None

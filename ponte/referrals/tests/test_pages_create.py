@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from ponte.cases.models import Case
 from ponte.catalog.factories import ServiceFactory
-from ponte.network.factories import OrganizationFactory
+from ponte.network.factories import AccessPointFactory, OrganizationFactory
 from ponte.network.models import OrganizationKind
 from ponte.people.factories import ConsentFactory
 from ponte.people.models import Consent
@@ -318,7 +318,7 @@ def test_triage_redirect_and_decline_need_a_reason(world: Any) -> None:
         url,
         {
             "decision": "redirect",
-            "redirect-redirect_to": world.foreign.pk,
+            "redirect-redirect_to": world.foreign_access_point.pk,
             "redirect-reason": "Competenza territoriale (fittizio)",
         },
     )
@@ -326,7 +326,36 @@ def test_triage_redirect_and_decline_need_a_reason(world: Any) -> None:
     signal.refresh_from_db()
     assert signal.status == Status.DECLINED
     onward = Referral.objects.exclude(pk=signal.pk).get()
-    assert onward.receiver == world.foreign and onward.sender == world.partner
+    assert (onward.receiver, onward.access_point, onward.sender) == (
+        world.foreign,
+        world.foreign_access_point,
+        world.partner,
+    )
+    assert onward.answer_due_on is not None
+
+
+def test_triage_redirects_only_to_another_active_pua(world: Any) -> None:
+    """The form offers the PUAs of other organisations, not organisations: one without a PUA
+    (or with a closed one) has nobody who triages signals."""
+    signal = inbound(world)
+    closed = AccessPointFactory(
+        lead_organization=OrganizationFactory(name="Ente chiuso (fittizio)"), is_active=False
+    )
+    cm = client(world, "case_manager")
+    url = reverse("referrals:triage", args=[signal.public_id])
+    page = cm.get(url).content.decode()
+    assert f'value="{world.foreign_access_point.pk}"' in page
+    assert world.foreign_access_point.name in page
+    assert "Ente chiuso (fittizio)" not in page
+    for target in (closed.pk, world.own_access_point.pk):
+        response = cm.post(
+            url,
+            {"decision": "redirect", "redirect-redirect_to": target, "redirect-reason": "r"},
+        )
+        assert response.status_code == 200  # the form again, with its error
+    signal.refresh_from_db()
+    assert signal.status == Status.SENT
+    assert Referral.objects.count() == 1
 
 
 def test_triage_decline(world: Any) -> None:

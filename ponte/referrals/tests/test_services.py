@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from ponte.audit.models import AuditEvent
 from ponte.cases.factories import CaseFactory
@@ -20,12 +21,14 @@ from ponte.people.models import Consent
 from ponte.people.services import StaleEdit, withdraw_consent
 from ponte.referrals import services
 from ponte.referrals.models import (
+    ANSWER_DAYS,
     NEEDS_REASON,
     TRANSITIONS,
     Notification,
     Referral,
     ReferralEvent,
     Status,
+    Urgency,
 )
 
 pytestmark = pytest.mark.usefixtures("english")
@@ -177,6 +180,23 @@ def test_send_sets_sent_at_and_notifies_the_receiver_after_commit(
     assert AuditEvent.objects.filter(action="referrals.sent").count() == 1
 
 
+@pytest.mark.parametrize("urgency", list(ANSWER_DAYS))
+def test_send_gives_a_due_date_by_urgency_when_none_was_named(world, urgency):
+    """Without a date nothing would remind or expire the referral: the clock starts when it
+    is sent (a draft may wait), by its urgency."""
+    draft = make_draft(world, urgency=urgency)
+    assert draft.answer_due_on is None
+    referral = services.send(draft, actor=world.users["case_manager"])
+    expected = timezone.localdate() + datetime.timedelta(days=ANSWER_DAYS[urgency])
+    assert Referral.objects.get(pk=referral.pk).answer_due_on == expected
+
+
+def test_send_keeps_the_due_date_the_sender_named(world):
+    named = timezone.localdate() + datetime.timedelta(days=40)
+    referral = make_sent(world, urgency=Urgency.URGENT, answer_due_on=named)
+    assert Referral.objects.get(pk=referral.pk).answer_due_on == named
+
+
 def test_send_rechecks_the_consent(world):
     referral = make_draft(world)
     consent = Consent.objects.get(purpose=Consent.Purpose.SHARING)
@@ -299,18 +319,18 @@ def test_timestamps_follow_the_loop(world):
 
 
 def test_the_receiver_cannot_act_once_the_consent_is_withdrawn(world):
+    """The withdrawal closes the referral (test_services_consent); the receiver, who no longer
+    sees it, can do nothing with it, and nothing more is written."""
     referral = make_sent(world)
     withdraw_consent(
         Consent.objects.get(purpose=Consent.Purpose.SHARING), actor=world.users["case_manager"]
     )
     before = snapshot(referral)
-    with pytest.raises(PermissionDenied):
-        services.transition(referral, to=Status.ACCEPTED, actor=operator(world))
+    assert before[0] == Status.WITHDRAWN
+    for to in (Status.ACCEPTED, Status.DECLINED, Status.RECEIVED):
+        with pytest.raises(PermissionDenied):
+            services.transition(referral, to=to, actor=operator(world), reason="r")
     assert snapshot(referral) == before
-    # The sender still can: withdrawing is how they tidy up.
-    services.transition(
-        referral, to=Status.WITHDRAWN, actor=world.users["case_manager"], reason="r"
-    )
 
 
 def test_a_stale_form_is_refused(world):
@@ -380,6 +400,53 @@ def test_the_answer_goes_to_the_author_and_case_manager_while_they_work_there(
         services.transition(referral, to=Status.ACCEPTED, actor=operator(world))
     told = set(Notification.objects.values_list("user_id", flat=True))
     assert told == {author.pk, world.users["case_manager"].pk}
+
+
+def test_a_withdrawal_tells_the_receiver(world, django_capture_on_commit_callbacks, mailoutbox):
+    referral = services.transition(make_sent(world), to=Status.ACCEPTED, actor=operator(world))
+    Notification.objects.all().delete()
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.transition(
+            referral, to=Status.WITHDRAWN, actor=world.users["case_manager"], reason="Trasferito"
+        )
+    note = Notification.objects.get()
+    assert (note.user, note.kind) == (operator(world), Notification.Kind.WITHDRAWN)
+    assert [m.to for m in mailoutbox] == [[operator(world).email]]
+    assert "Trasferito" not in mailoutbox[0].body and ALIAS not in mailoutbox[0].body
+
+
+# ---- received, when the receiver opens it --------------------------------------------------------
+
+
+def test_the_receivers_first_look_records_received_once(world):
+    referral = make_sent(world)
+    assert services.record_opened(referral, actor=world.users["case_manager"]) is None  # sender
+    assert services.record_opened(referral, actor=world.users["platform_admin"]) is None
+    assert snapshot(referral)[0] == Status.SENT
+    opened = services.record_opened(referral, actor=operator(world))
+    assert opened is not None and opened.status == Status.RECEIVED
+    assert opened.received_at is not None and opened.version == referral.version + 1
+    event = opened.events.last()
+    assert event is not None
+    assert (event.from_status, event.to_status, event.actor) == (
+        Status.SENT,
+        Status.RECEIVED,
+        operator(world),
+    )
+    assert AuditEvent.objects.filter(action="referrals.received_on_opening").count() == 1
+    before = snapshot(opened)
+    assert services.record_opened(referral, actor=operator(world)) is None  # stale copy: no-op
+    assert snapshot(opened) == before
+
+
+def test_opening_records_nothing_without_consent_or_for_outside_ponte(world):
+    outside = make_sent(world, outside_ponte=True)
+    assert services.record_opened(outside, actor=operator(world)) is None
+    referral = make_sent(world)
+    Consent.objects.filter(purpose=Consent.Purpose.SHARING).update(withdrawn_at=timezone.now())
+    assert services.record_opened(referral, actor=operator(world)) is None
+    assert snapshot(referral)[0] == Status.SENT
 
 
 def test_events_and_notifications_carry_no_personal_data_in_audit(world):

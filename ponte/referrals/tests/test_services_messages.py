@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from ponte.audit.models import AuditEvent
+from ponte.network.models import Membership
 from ponte.people.models import Consent
 from ponte.people.services import withdraw_consent
 from ponte.referrals import services
@@ -144,6 +145,40 @@ def test_reminder_two_days_before_once(world, django_capture_on_commit_callbacks
     assert (note.user, note.kind) == (operator(world), Notification.Kind.DUE_SOON)
     assert len(mailoutbox) == 1
     assert AuditEvent.objects.filter(action="referrals.reminded").count() == 1
+
+
+def test_a_reminder_for_an_organisation_outside_ponte_goes_to_the_sender(
+    world, django_capture_on_commit_callbacks
+):
+    """Nobody at the receiver reads Ponte: the sender, who chases the answer by phone, is
+    reminded, and the audit row names who was told."""
+    referral = make_sent(
+        world,
+        outside_ponte=True,
+        answer_due_on=timezone.localdate() + datetime.timedelta(days=1),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.expire_and_remind() == (1, 0)
+    note = Notification.objects.get()
+    assert (note.user, note.kind, note.referral) == (
+        world.users["case_manager"],
+        Notification.Kind.DUE_SOON,
+        referral,
+    )
+    row = AuditEvent.objects.get(action="referrals.reminded")
+    assert row.data["told"] == "sender"
+    assert row.organization_label == world.own.name
+
+
+def test_a_reminder_that_reaches_nobody_is_not_recorded(world):
+    referral = make_sent(world, answer_due_on=timezone.localdate() + datetime.timedelta(days=1))
+    Referral.objects.filter(pk=referral.pk).update(created_by=None)
+    # Nobody left on either side: nothing to tell, so nothing pretends it was told.
+    Membership.objects.filter(organization__in=[world.own, world.partner]).delete()
+    assert services.expire_and_remind() == (0, 0)
+    referral.refresh_from_db()
+    assert referral.reminded_at is None
+    assert not AuditEvent.objects.filter(action="referrals.reminded").exists()
 
 
 def test_expiry_past_due_tells_the_sender(world, django_capture_on_commit_callbacks, mailoutbox):

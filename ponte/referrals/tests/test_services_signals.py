@@ -14,11 +14,20 @@ from ponte.cases.factories import CaseFactory
 from ponte.cases.models import Case
 from ponte.cases.services.core import Intake
 from ponte.catalog.taxonomy import Area
-from ponte.network.factories import AccessPointFactory, OrganizationFactory
+from ponte.network.factories import AccessPointFactory, MembershipFactory, OrganizationFactory
+from ponte.network.roles import Role
 from ponte.people.models import Consent
 from ponte.people.services import ConsentInput
 from ponte.referrals import services
-from ponte.referrals.models import Direction, Notification, Referral, SenderKind, Status
+from ponte.referrals.models import (
+    ANSWER_DAYS,
+    Direction,
+    Notification,
+    Referral,
+    SenderKind,
+    Status,
+    Urgency,
+)
 from ponte.referrals.tests.test_services import make_sent, operator, snapshot
 
 pytestmark = pytest.mark.usefixtures("english")
@@ -170,33 +179,35 @@ def test_triage_existing_case_links_a_case_of_the_pua(world):
     assert referral.status == Status.ACCEPTED and referral.case == case
 
 
-def test_triage_redirect_declines_and_signals_the_other_organisation(
+def test_triage_redirect_declines_and_signals_the_other_pua(
     world, django_capture_on_commit_callbacks
 ):
     other = OrganizationFactory()
     other_pua = AccessPointFactory(lead_organization=other)
-    referral = signal(world)
-    with pytest.raises(ValidationError):
-        services.triage_signal(
-            referral, actor=world.users["case_manager"], decision="redirect", redirect_to=other
-        )
-    with pytest.raises(ValidationError):
+    other_manager = MembershipFactory(organization=other, role=Role.CASE_MANAGER).user
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    referral = signal(world, urgency=Urgency.SOON)
+    # Its due date has passed by the time it is triaged: the new PUA must not inherit it.
+    Referral.objects.filter(pk=referral.pk).update(answer_due_on=yesterday)
+    referral.refresh_from_db()
+    manager = world.users["case_manager"]
+    with pytest.raises(ValidationError):  # no reason
+        services.triage_signal(referral, actor=manager, decision="redirect", redirect_to=other_pua)
+    with pytest.raises(ValidationError):  # no PUA
+        services.triage_signal(referral, actor=manager, decision="redirect", reason="r")
+    with pytest.raises(ValidationError):  # back to the sender's own PUA
         services.triage_signal(
             referral,
-            actor=world.users["case_manager"],
+            actor=manager,
             decision="redirect",
-            redirect_to=world.partner,  # back to the sender
+            redirect_to=AccessPointFactory(lead_organization=world.partner),
             reason="r",
         )
     with django_capture_on_commit_callbacks(execute=True):
         referral = services.triage_signal(
-            referral,
-            actor=world.users["case_manager"],
-            decision="redirect",
-            redirect_to=other,
-            reason="Fuori territorio",
+            referral, actor=manager, decision="redirect", redirect_to=other_pua, reason="Fuori zona"
         )
-    assert referral.status == Status.DECLINED and referral.reason == "Fuori territorio"
+    assert referral.status == Status.DECLINED and referral.reason == "Fuori zona"
     new = Referral.objects.exclude(pk=referral.pk).get()
     assert (new.direction, new.status, new.sender, new.receiver, new.access_point) == (
         Direction.INBOUND,
@@ -210,8 +221,41 @@ def test_triage_redirect_declines_and_signals_the_other_organisation(
         referral.message,
         referral.first_evaluation,
     )
+    # A fresh due date by its urgency, and the reason on its first timeline line.
+    assert new.answer_due_on == timezone.localdate() + datetime.timedelta(
+        days=ANSWER_DAYS[Urgency.SOON]
+    )
+    assert new.events.get().reason == "Fuori zona"
+    # The sender hears the answer; the receiving PUA's case managers hear of the new signal.
     assert Notification.objects.filter(user=operator(world), kind="answer").exists()
+    assert Notification.objects.filter(
+        user=other_manager, kind="new_referral", referral=new
+    ).exists()
     assert AuditEvent.objects.filter(action="referrals.signal_redirected").exists()
+
+
+def test_triage_redirects_only_to_an_active_pua(world):
+    """An organisation is no target: only an access point it leads, active, of an active
+    organisation, so the signal lands in an inbox someone triages."""
+    referral = signal(world)
+    before = snapshot(referral)
+    closed_pua = AccessPointFactory(is_active=False)
+    gone = AccessPointFactory(lead_organization=OrganizationFactory(is_active=False))
+    for target in (closed_pua, gone):
+        with pytest.raises(ValidationError, match="no longer active"):
+            services.triage_signal(
+                referral,
+                actor=world.users["case_manager"],
+                decision="redirect",
+                redirect_to=target,
+                reason="r",
+            )
+    assert snapshot(referral) == before
+    assert Referral.objects.count() == 1
+    live = AccessPointFactory()
+    targets = set(services.redirect_targets(referral))
+    assert live in targets
+    assert not {closed_pua, gone, world.own_access_point} & targets
 
 
 def test_triage_decline_needs_a_reason_and_the_right_people(world):
@@ -244,6 +288,33 @@ def test_triage_is_for_signals_only(world):
         services.triage_signal(
             make_sent(world), actor=world.users["case_manager"], decision="decline", reason="r"
         )
+
+
+@pytest.mark.parametrize("start", [Status.SENT, Status.RECEIVED])
+def test_a_signal_is_not_accepted_or_declined_without_triage(world, start):
+    """A bare "accepted" would leave the signal with no case, a yes nobody follows up: the
+    lifecycle refuses it (and a bare decline) with a pointer to the triage, writing nothing."""
+    referral = signal(world)
+    if start == Status.RECEIVED:
+        referral = services.transition(referral, to=start, actor=world.users["case_manager"])
+    before = snapshot(referral)
+    audit_rows = AuditEvent.objects.count()
+    for to in (Status.ACCEPTED, Status.DECLINED):
+        with pytest.raises(ValidationError, match="through its triage"):
+            services.transition(referral, to=to, actor=world.users["case_manager"], reason="r")
+    with pytest.raises(PermissionDenied):  # the sender is refused before any rule
+        services.transition(referral, to=Status.ACCEPTED, actor=operator(world))
+    assert snapshot(referral) == before
+    assert AuditEvent.objects.count() == audit_rows
+    assert referral.case is None
+
+
+def test_a_signal_without_a_due_date_is_due_by_its_urgency(world):
+    today = timezone.localdate()
+    for urgency, days in ANSWER_DAYS.items():
+        assert signal(world, urgency=urgency).answer_due_on == today + datetime.timedelta(days=days)
+    given = today + datetime.timedelta(days=30)
+    assert signal(world, answer_due_on=given).answer_due_on == given
 
 
 def test_signal_lifecycle_by_transition_uses_the_inbound_capabilities(world):

@@ -6,9 +6,13 @@ and specialist, the receiver's operator, an operator of another organisation, ou
 every step:
 - a move happened only if it is in TRANSITIONS, made by the side named there, with the
   capability and the reason or outcome it needs; anything else was refused;
-- a refused action left the referral as it was (status, timestamps, version, timeline);
+- a refused action left the referral as it was (status, timestamps, version, timeline) and
+  added no audit row; an accepted one added exactly one timeline line and one audit row;
+- withdrawing the consent withdraws the referral if it was open;
 - the receiver sees the referral exactly while it is open and the consent is in force; the
-  sender always sees it; nobody else ever does.
+  sender always sees it; nobody else ever does;
+- an inbound signal beside it is never accepted (nor declined) without its triage, whoever
+  tries: it only ever gets received or withdrawn by its sender, and never gets a case.
 
 Each example runs inside a savepoint rolled back at its end, so examples share the personas
 (`world`) and nothing else.
@@ -33,6 +37,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from ponte.audit.models import AuditEvent
 from ponte.cases.factories import CaseFactory
 from ponte.catalog.taxonomy import Area
 from ponte.network.factories import MembershipFactory, UserFactory
@@ -68,6 +73,7 @@ START_PATHS: dict[str, tuple[str, ...]] = {
 
 
 def _snapshot(pk: int) -> tuple[Any, ...]:
+    """Everything a move changes; the audit rows about the referral last, the timeline before."""
     r = Referral.objects.get(pk=pk)
     return (
         r.status,
@@ -79,7 +85,22 @@ def _snapshot(pk: int) -> tuple[Any, ...]:
         r.reason,
         r.outcome,
         ReferralEvent.objects.filter(referral_id=pk).count(),
+        AuditEvent.objects.filter(target_id=str(r.public_id)).count(),
     )
+
+
+SIGNAL_TARGETS = (Status.RECEIVED, Status.ACCEPTED, Status.DECLINED, Status.WITHDRAWN)
+
+
+def _signal_expected(status: str, target: str, actor: str, explained: bool) -> str | None:
+    """A signal from the partner to the own PUA, moved through `transition`: acknowledged by the
+    PUA's case manager, withdrawn by the partner; accepting or declining it is the triage's."""
+    if target == Status.RECEIVED:
+        return target if status == Status.SENT and actor == "sender_manager" else None
+    if target == Status.WITHDRAWN:
+        ok = status in (Status.SENT, Status.RECEIVED) and actor == "receiver" and explained
+        return target if ok else None
+    return None
 
 
 def _expected(status: str, target: str, actor: str, consent: bool, explained: bool) -> str | None:
@@ -134,6 +155,17 @@ def build_machine(world: Any) -> type[RuleBasedStateMachine]:
             self.pk = referral.pk
             self.status: str = Status.DRAFT
             self.days = 0
+            # Due far beyond the run, so the daily job (days += 3 per call) never touches it.
+            signal = services.send_signal(
+                actor=users["receiver"],
+                sender=world.partner,
+                access_point=world.own_access_point,
+                sender_kind="employment_centre",
+                need=Area.WORK_GUIDANCE,
+                answer_due_on=timezone.localdate() + datetime.timedelta(days=365),
+            )
+            self.signal_pk = signal.pk
+            self.signal_status: str = Status.SENT
 
         def teardown(self) -> None:
             transaction.savepoint_rollback(self.savepoint)
@@ -157,6 +189,8 @@ def build_machine(world: Any) -> type[RuleBasedStateMachine]:
             explained=st.booleans(),
         )
         def act(self, actor: str, move: str, explained: bool) -> None:
+            if move in SIGNAL_TARGETS:
+                self.move_signal(actor, move, explained)
             target = move
             before = _snapshot(self.pk)
             expected = _expected(self.status, target, actor, self.consent, explained)
@@ -176,7 +210,7 @@ def build_machine(world: Any) -> type[RuleBasedStateMachine]:
                     )
             except (ValidationError, PermissionDenied):
                 assert expected is None, (self.status, target, actor, self.consent, explained)
-                assert _snapshot(self.pk) == before
+                assert _snapshot(self.pk) == before  # audit rows included
                 return
             after = _snapshot(self.pk)
             if target == "expire" and expected is None:
@@ -185,7 +219,8 @@ def build_machine(world: Any) -> type[RuleBasedStateMachine]:
             assert expected is not None, (self.status, target, actor, self.consent, explained)
             assert after[0] == expected
             assert after[5] == before[5] + 1  # version
-            assert after[-1] == before[-1] + 1  # one timeline event
+            assert after[-2] == before[-2] + 1  # one timeline event
+            assert after[-1] == before[-1] + 1  # one audit row
             event = ReferralEvent.objects.filter(referral_id=self.pk).last()
             assert event is not None
             assert (event.from_status, event.to_status) == (self.status, expected)
@@ -218,13 +253,51 @@ def build_machine(world: Any) -> type[RuleBasedStateMachine]:
 
         @rule()
         def withdraw_consent(self) -> None:
+            """The person's choice ends the referral if it is open: one more move, by the
+            sender's side, with its line and its audit row."""
             if not self.consent:
                 return
             consent = Consent.objects.active().get(
                 person=self.person, purpose=Consent.Purpose.SHARING, recipient=world.partner
             )
+            before = _snapshot(self.pk)
             withdraw_consent(consent, actor=manager)
             self.consent = False
+            after = _snapshot(self.pk)
+            if self.status not in OPEN_STATUSES:
+                assert after == before
+                return
+            assert after[0] == Status.WITHDRAWN
+            grown = (after[5] - before[5], after[-2] - before[-2], after[-1] - before[-1])
+            assert grown == (1, 1, 1)  # version, timeline line, audit row
+            event = ReferralEvent.objects.filter(referral_id=self.pk).last()
+            assert event is not None
+            assert (event.from_status, event.to_status, event.actor) == (
+                self.status,
+                Status.WITHDRAWN,
+                manager,
+            )
+            self.status = Status.WITHDRAWN
+            REACHED.add(Status.WITHDRAWN)
+
+        def move_signal(self, actor: str, to: str, explained: bool) -> None:
+            """The same actor tries the same move on the signal, outside its triage: only an
+            acknowledgement by the PUA or a withdrawal by its sender may happen."""
+            before = _snapshot(self.signal_pk)
+            expected = _signal_expected(self.signal_status, to, actor, explained)
+            signal = Referral.objects.get(pk=self.signal_pk)
+            text = "Motivo fittizio" if explained else " "
+            try:
+                services.transition(signal, to=to, actor=users[actor], reason=text)
+            except (ValidationError, PermissionDenied):
+                assert expected is None, (self.signal_status, to, actor, explained)
+                assert _snapshot(self.signal_pk) == before
+                return
+            assert expected is not None, (self.signal_status, to, actor, explained)
+            after = _snapshot(self.signal_pk)
+            assert after[0] == expected
+            assert (after[-2], after[-1]) == (before[-2] + 1, before[-1] + 1)
+            self.signal_status = expected
 
         @rule()
         def give_consent_again(self) -> None:
@@ -246,6 +319,13 @@ def build_machine(world: Any) -> type[RuleBasedStateMachine]:
                 assert (from_status == "" and to_status == Status.DRAFT) or (
                     to_status in TRANSITIONS[from_status]
                 )
+
+        @invariant()
+        def signal_is_never_answered_without_triage(self) -> None:
+            signal = Referral.objects.get(pk=self.signal_pk)
+            assert signal.status == self.signal_status
+            assert signal.status not in (Status.ACCEPTED, Status.DECLINED)
+            assert signal.case_id is None and signal.answered_at is None
 
         @invariant()
         def access_matches_consent_and_state(self) -> None:

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, render
 from ponte.accounts.http import AuthedRequest
 from ponte.audit.services import record
 from ponte.common.access import access_rule
-from ponte.referrals import queries
+from ponte.referrals import queries, services
 from ponte.referrals.forms import ExternalAnswerForm, MessageForm
 from ponte.referrals.models import (
     OPEN_STATUSES,
@@ -70,12 +70,21 @@ def detail_context(request: AuthedRequest, referral: Referral) -> dict[str, Any]
 
 
 def can_print(user: Any, referral: Referral) -> bool:
-    return referral.receiver_outside_ponte and "sender" in sides_of(user, referral)
+    """The sender's case workers, for an organisation outside Ponte, while the referral is open
+    and the person's sharing consent is in force: handing over the printout is the transfer."""
+    return (
+        referral.receiver_outside_ponte
+        and "sender" in sides_of(user, referral)
+        and queries.sharing_in_force(referral)
+    )
 
 
 @access_rule("member", "visible_to: 404 for outsiders and once the partner's access ended")
 def detail(request: AuthedRequest, public_id: Any) -> HttpResponse:
     referral = visible_referral(request, public_id)
+    # The receiver's first look is its acknowledgement: recorded, not asked for.
+    if services.record_opened(referral, actor=request.user) is not None:
+        referral = visible_referral(request, public_id)
     context = detail_context(request, referral)
     _audit(request, "referrals.viewed", referral, side=context["side"])
     return render(request, "referrals/detail.html", context)

@@ -17,7 +17,7 @@ from ponte.accounts.http import AuthedRequest
 from ponte.cases.models import Case, Source
 from ponte.cases.services.core import Intake
 from ponte.common.access import access_rule
-from ponte.network.models import AccessPoint, Organization
+from ponte.network.models import AccessPoint
 from ponte.network.roles import Cap, has_cap
 from ponte.people.models import Consent
 from ponte.people.queries import possible_duplicates
@@ -51,9 +51,6 @@ def _forms(request: AuthedRequest, referral: Referral, decision: str) -> dict[st
         .select_related("person")
         .order_by("-opened_on")
     )
-    others = Organization.objects.filter(is_active=True).exclude(
-        pk__in=[receiver_id, referral.sender_id]
-    )
     built = {
         "new_case": TriageNewCaseForm(
             data if decision == "new_case" else None,
@@ -71,7 +68,7 @@ def _forms(request: AuthedRequest, referral: Referral, decision: str) -> dict[st
         ),
         "redirect": TriageRedirectForm(
             data if decision == "redirect" else None,
-            organizations=others.order_by("name"),
+            access_points=services.redirect_targets(referral),
             prefix="redirect",
         ),
         "decline": TriageDeclineForm(data if decision == "decline" else None, prefix="decline"),
