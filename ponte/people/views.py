@@ -170,6 +170,7 @@ def person_create(request: AuthedRequest) -> HttpResponse:
             family_name=data["family_name"],
             birth_year=data.get("birth_year") or (data["birth_date"] and data["birth_date"].year),
             citizenship=data["citizenship"],
+            codice_fiscale=data.get("codice_fiscale") or "",
         )
         shown = {str(d.person.public_id) for d in duplicates}
         if duplicates and not (data["not_duplicate"] and shown <= form.seen()):
