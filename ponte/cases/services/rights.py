@@ -4,7 +4,8 @@ restriction of processing (art. 18), and the retention job.
 `collect_person_data` is the one description of "everything Ponte holds about a person": the
 readable page, the JSON download and the PDF are all drawn from it, so they cannot disagree.
 `anonymise_person` blanks identities and free text but keeps the coded rows (phases, dates,
-outcome kinds, indicator codes), so the monitoring counts stay right after an erasure.
+outcome kinds, indicator codes), so the monitoring counts stay right after an erasure; of the
+person's coded profile it keeps only what monitoring reads (`_QUASI_IDENTIFIERS`).
 """
 
 from __future__ import annotations
