@@ -517,6 +517,7 @@ def _referral_pages(world: Any) -> list[PageSpec]:
             then=_submit_empty_form,
         ),
         PageSpec("referral notifications", reverse("referrals:notifications"), cm),
+        PageSpec("referral figures", reverse("referrals:figures"), "coordinator"),
         PageSpec("referral notifications: partner", reverse("referrals:notifications"), po),
         PageSpec(
             "case referrals", reverse("referrals:case_referrals", args=[r.case.public_id]), cm

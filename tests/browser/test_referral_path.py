@@ -4,8 +4,9 @@ A case manager at the PUA (world.own) refers a person to a catalog service of a 
 organisation (world.partner), sharing the profile and the plan but not the notes or the first
 listening. The partner's operator finds it in the inbox, reads only what was shared, accepts
 it and completes it with an outcome; the case manager sees the outcome on the case's
-referrals and on the referral's timeline. An operator of a third organisation gets 404. When
-the person withdraws the sharing consent, the partner's next request gets 404.
+referrals, on the referral's timeline and on the case's own timeline. An operator of a third
+organisation gets 404. When the person withdraws the sharing consent, the referral still open
+to the partner is withdrawn and the partner's next request gets 404.
 
 A second test: a partner sends a signal to the PUA, and the PUA's case manager triages it
 into a new case. Every page passed is checked with axe.
@@ -149,6 +150,9 @@ def test_a_referral_to_a_partner_service_closes_the_loop(kit: Any, network: Any)
         "referral, as the receiver",
     )
     shared = partner.page.locator("main").inner_text()
+    # Opening it was the acknowledgement: the sender sees it received.
+    referral.refresh_from_db()
+    assert referral.status == Status.RECEIVED and referral.received_at is not None
     assert "Imran (fittizio)" in shared
     assert PLAN_GOAL in shared
     assert NOT_SHARED_NOTE not in shared
@@ -174,6 +178,12 @@ def test_a_referral_to_a_partner_service_closes_the_loop(kit: Any, network: Any)
     for event in referral.events.all():
         expect(timeline).to_contain_text(str(event.get_to_status_display()))
     expect(page.locator("main .referral-summary")).to_contain_text(OUTCOME)
+    # And on the case's own timeline: the "Completed" line carries the outcome.
+    manager.goto(kit.url(reverse("cases:case_detail", args=[case.public_id])), "case, completed")
+    completed = page.locator("main ol.timeline li", has_text=str(Status.COMPLETED.label)).filter(
+        has_text=world.partner.name
+    )
+    expect(completed.first).to_contain_text(OUTCOME)
 
     # A second referral to the partner is open and visible to it — until the person withdraws
     # the sharing consent; the partner's next request is a 404.
@@ -191,8 +201,11 @@ def test_a_referral_to_a_partner_service_closes_the_loop(kit: Any, network: Any)
     assert not Consent.objects.active().filter(pk=consent.pk).exists()
     assert _status(partner.page, second_detail) == 404
     assert _status(outsider, second_detail) == 404
-    # The sender still has the referral: it is the PUA's own record.
+    # The referral closed with the consent; the sender keeps it, withdrawn, with the reason.
+    second.refresh_from_db()
+    assert second.status == Status.WITHDRAWN and second.reason
     manager.goto(second_detail, "second referral, as the sender, consent withdrawn")
+    expect(page.locator("ol.referral-timeline")).to_contain_text(second.reason)
 
     assert not manager.findings + partner.findings, "\n".join(manager.findings + partner.findings)
 

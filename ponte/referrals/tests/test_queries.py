@@ -112,7 +112,8 @@ def test_nothing_once_closed_or_the_consent_is_withdrawn(world):
         actor=world.users["case_manager"],
     )
     assert queries.shared_file(referral, operator(world)) == {}
-    assert queries.shared_file(referral, world.users["case_manager"])  # the sender keeps it
+    # Nothing leaves the PUA any more, for the sender either (it keeps the case itself).
+    assert queries.shared_file(referral, world.users["case_manager"]) == {}
     other = make_sent(world, sections=["profile"])
     services.transition(other, to=Status.DECLINED, actor=operator(world), reason="r")
     assert queries.shared_file(other, operator(world)) == {}
