@@ -4,8 +4,10 @@ Each suggestion carries the reasons it fits AND the reasons it may not ("needs B
 "no seats now"): the case manager decides with the person, the score only orders the list. The
 full catalog search stays one click away, so nothing is hidden by the ranking.
 
-Reads are bounded: a fixed number of queries whatever the size of the catalog (candidates are
-capped and their related rows prefetched).
+Reads are bounded: a fixed number of queries whatever the size of the catalog. Candidates are
+ranked in SQL by a coarse relevance (needs answered, place, the person's languages, the permit)
+before being capped, so on a large catalog the best fits are the ones kept and scored in full,
+whatever their names; their related rows are prefetched.
 """
 
 from __future__ import annotations
@@ -14,12 +16,31 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch, Q
+from django.db.models import Case as SqlCase
+from django.db.models import (
+    Count,
+    Exists,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ponte.cases.models import Case, LanguageSkill, SkillsProfile
-from ponte.catalog.models import Opportunity, Service, ServiceCapacity
+from ponte.catalog.models import (
+    Opportunity,
+    Service,
+    ServiceCapacity,
+    ServiceLanguage,
+    ServiceTopic,
+)
 from ponte.catalog.taxonomy import LANGUAGE_NAMES, Area, Stage, Status
 from ponte.network.models import Territory
 from ponte.outreach.codes import Sector
@@ -142,6 +163,46 @@ def _place_filter(profile: Profile, field_name: str) -> Q:
     return Q(**{f"{field_name}__in": ids}) | Q(**{f"{field_name}__isnull": True})
 
 
+def _points(condition: Q | Exists, points: int) -> SqlCase:
+    return SqlCase(When(condition, then=Value(points)), default=Value(0))
+
+
+def _service_relevance(p: Profile) -> Any:
+    """The main terms of `_score_service`, in SQL: enough to keep the right 200 candidates."""
+    territories = Service.territories.through.objects.filter(service_id=OuterRef("pk"))
+    terms: list[Any] = [Value(0)]
+    if p.needs:
+        answered = (
+            ServiceTopic.objects.filter(service_id=OuterRef("pk"), area__in=p.needs)
+            .order_by()
+            .values("service_id")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        terms.append(3 * Coalesce(Subquery(answered), Value(0)))
+    if p.languages:
+        spoken = ServiceLanguage.objects.filter(service_id=OuterRef("pk"), code__in=p.languages)
+        terms.append(_points(Exists(spoken), 2))
+    if p.has_place:
+        # In the PUA's Ambiti, else covering the province or region, else (nearby) a concern.
+        whens = [When(Exists(territories.filter(territory_id__in=p.ambiti)), then=Value(2))]
+        if p.above:
+            above = territories.filter(territory_id__in=set(p.above))
+            whens.append(When(Exists(above), then=Value(1)))
+        whens.append(When(Exists(territories), then=Value(-1)))
+        terms.append(SqlCase(*whens, default=Value(0)))
+    permit = p.person.permit_type
+    if permit in NO_PERMIT | UNCERTAIN_PERMIT:
+        closed = 3 if permit in NO_PERMIT else 1
+        terms.append(SqlCase(When(open_without_permit=True, then=Value(2)), default=Value(-closed)))
+    free = ServiceCapacity.objects.filter(service_id=OuterRef("pk"), available__gt=0)
+    terms.append(_points(Exists(free), 1))
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return ExpressionWrapper(total, output_field=IntegerField())
+
+
 def _candidate_services(profile: Profile, user: Any) -> list[Service]:
     qs = Service.objects.visible_to(user).filter(status=Status.ACTIVE, stage=Stage.ACTIVE)
     if profile.has_place:
@@ -149,8 +210,11 @@ def _candidate_services(profile: Profile, user: Any) -> list[Service]:
     if profile.needs:
         qs = qs.filter(topics__area__in=profile.needs)
     today = timezone.localdate()
+    # The filters above join many-valued relations: keep one row per service, then rank.
+    ids = qs.values("pk").distinct()
     return list(
-        qs.distinct()
+        Service.objects.filter(pk__in=ids)
+        .annotate(relevance=_service_relevance(profile))
         .select_related("organization")
         .prefetch_related(
             "topics",
@@ -164,7 +228,7 @@ def _candidate_services(profile: Profile, user: Any) -> list[Service]:
                 to_attr="open_seats",
             ),
         )
-        .order_by("name", "pk")[:MAX_CANDIDATES]
+        .order_by("-relevance", "name", "pk")[:MAX_CANDIDATES]
     )
 
 
@@ -260,10 +324,28 @@ def _candidate_opportunities(profile: Profile, user: Any) -> list[Opportunity]:
             | Q(municipality_id__in=places | set(profile.above))
         )
     return list(
-        qs.select_related("organization", "municipality__parent")
+        qs.annotate(relevance=_opportunity_relevance(profile))
+        .select_related("organization", "municipality__parent")
         .prefetch_related("service__topics")
-        .order_by("application_deadline", "title", "pk")[:MAX_CANDIDATES]
+        .order_by("-relevance", "application_deadline", "title", "pk")[:MAX_CANDIDATES]
     )
+
+
+def _opportunity_relevance(p: Profile) -> Any:
+    """The main terms of `_score_opportunity` in SQL (needs, seats, place), before the cap."""
+    terms: list[Any] = [_points(Q(seats_available__gt=0), 1)]
+    if p.needs:
+        kinds = [kind for kind, areas in KIND_AREAS.items() if areas & p.needs]
+        topics = ServiceTopic.objects.filter(service_id=OuterRef("service_id"), area__in=p.needs)
+        terms.append(_points(Q(kind__in=kinds) | Q(Exists(topics)), 3))
+    if p.has_place:
+        terms.append(
+            _points(Q(municipality__ambito_id__in=p.ambiti) | Q(municipality_id__in=p.ambiti), 2)
+        )
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return ExpressionWrapper(total, output_field=IntegerField())
 
 
 def _score_opportunity(opp: Opportunity, p: Profile) -> Suggestion:

@@ -15,6 +15,7 @@ from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
 from ponte.cases import indicators
+from ponte.cases.forms.core import VersionedForm
 from ponte.cases.indicators import DIMENSIONS, Framework, Grade, Indicator
 from ponte.cases.models import (
     DecidedBy,
@@ -33,9 +34,9 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 LANGUAGES = [("", _("Choose a language")), *COMMON_LANGUAGES]
 
 
-class VersionMixin(forms.Form):
-    # The Case's version when the form was opened: the service refuses a stale save.
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+class VersionMixin(VersionedForm):
+    """The Case's version when the form was opened (required): the service refuses a stale
+    save."""
 
 
 class FirstListeningForm(VersionMixin, forms.ModelForm):

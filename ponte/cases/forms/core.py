@@ -27,10 +27,40 @@ from ponte.people.models import Consent
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+NO_VERSION = _(
+    "This form did not say which version of the record it was opened on, so nothing was "
+    "saved: reload the page and try again."
+)
+
+
+def version_field() -> forms.IntegerField:
+    """The version of the record a form was opened on. Required: a form without it would skip
+    the stale-save check and could silently overwrite a newer save."""
+    messages = {"required": NO_VERSION, "invalid": NO_VERSION, "min_value": NO_VERSION}
+    return forms.IntegerField(widget=forms.HiddenInput, min_value=0, error_messages=messages)
+
+
+def lift_version_error(form: forms.BaseForm) -> None:
+    """A hidden field's error shows nowhere on the page: move it to the top of the form."""
+    found: dict[str, Any] | None = getattr(form, "_errors", None)  # set while cleaning
+    errors = found.pop("version", None) if found else None
+    if errors:
+        form.add_error(None, list(errors))
+
+
+def top_errors(form: forms.BaseForm) -> str:
+    """The form's non-field errors as one message (for the POST-only buttons' redirects)."""
+    return " ".join(str(e) for e in form.non_field_errors())
+
+
 class VersionedForm(forms.Form):
     """Carries the version of the record the form was opened on: a stale save is refused."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = version_field()
+
+    def clean(self) -> dict[str, Any]:
+        lift_version_error(self)
+        return super().clean() or {}
 
 
 class CaseFilterForm(forms.Form):

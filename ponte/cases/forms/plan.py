@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ponte.cases.forms.core import VersionedForm
 from ponte.cases.models import Goal, Plan, PlanAction
 from ponte.cases.services.plan import ActionInput, GoalInput, ServiceInput
 from ponte.catalog.models import Service
@@ -36,8 +37,8 @@ def catalog_services(user: Any) -> QuerySet[Service]:
     )
 
 
-class PlanTextsForm(forms.ModelForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+class PlanTextsForm(VersionedForm, forms.ModelForm):
+    """The plan's version (0: no plan yet) travels with every plan form: stale saves refused."""
 
     class Meta:
         model = Plan
@@ -223,8 +224,7 @@ def language_choices() -> list[tuple[str, str]]:
     return [(code, str(name)) for code, name in settings.LANGUAGES]
 
 
-class AgreeForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+class AgreeForm(VersionedForm):
     agreed_on = forms.DateField(
         label=_("Agreed with the person on"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -242,7 +242,9 @@ class AgreeForm(forms.Form):
         return day
 
 
-class ActionStatusForm(forms.Form):
+class ActionStatusForm(VersionedForm):
+    """Ticking off an action carries the version of the plan revision it was shown with."""
+
     status = forms.ChoiceField(label=_("Status"), choices=PlanAction.Status.choices)
     done_on = forms.DateField(
         label=_("Done on"),
@@ -251,12 +253,12 @@ class ActionStatusForm(forms.Form):
     )
 
 
-class AddToPlanForm(forms.Form):
+class AddToPlanForm(VersionedForm):
+    """Carries the version of the latest plan revision (0: no plan yet) the page was shown with."""
+
     service = forms.UUIDField(required=False)
     opportunity = forms.UUIDField(required=False)
 
 
-class VersionForm(forms.Form):
+class VersionForm(VersionedForm):
     """Revise: only the plan's version, so a double click does not open two revisions."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)

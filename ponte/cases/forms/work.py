@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ponte.cases.forms.core import VersionedForm
 from ponte.cases.models import (
     ActivityKind,
     AutonomyAssessment,
@@ -54,10 +55,9 @@ def _today() -> datetime.date:
     return timezone.localdate()
 
 
-class VersionForm(forms.Form):
-    """The case's version when the form was shown: a later save by someone else refuses this."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+class VersionForm(VersionedForm):
+    """The case's version when the form was shown (required): a later save by someone else
+    refuses this."""
 
 
 def scale_field(label: Any, required: bool = True) -> forms.TypedChoiceField:

@@ -304,8 +304,13 @@ def update_action_status(
     actor: Any,
     status: str,
     done_on: datetime.date | None = None,
+    expected_version: int | None = None,
 ) -> PlanAction:
-    """Ticking off an action of the plan in action (draft or agreed, never a superseded one)."""
+    """Ticking off an action of the plan in action (draft or agreed, never a superseded one).
+
+    `expected_version` is the version of the action's plan revision the form was shown with:
+    a change to that revision since (another action ticked off, the draft rewritten) refuses
+    the form instead of overwriting what the other person saw and decided."""
     plan = action.goal.plan
     case = plan.case
     require_case(actor, case, Cap.CONTRIBUTE_TO_CASES)
@@ -328,6 +333,9 @@ def update_action_status(
             raise ValidationError(
                 _("This revision was replaced by a later one: update the current plan.")
             )
+        # The case lock above serialises every write to its plans: this read is current.
+        if expected_version is not None and current.goal.plan.version != expected_version:
+            raise StaleEdit()
         before = current.status
         current.status = status
         current.done_on = done_on
@@ -359,16 +367,18 @@ def add_to_plan(
     actor: Any,
     service: Service | None = None,
     opportunity: Opportunity | None = None,
+    expected_version: int | None = None,
 ) -> Plan:
     """ "Add to the plan" from the matching page: onto the draft, opening one if needed (the
-    first draft, or a new revision of the agreed plan)."""
+    first draft, or a new revision of the agreed plan). `expected_version` is the latest
+    revision's version the page was shown with (0: no plan yet)."""
     require_case(actor, case, Cap.MANAGE_CASES)
     _refuse_if_closed(case)
     if service is None and opportunity is None:
         raise ValidationError(_("Choose a service or an opportunity."))
     with transaction.atomic():
         current_case = locked_case(case)
-        plan = _locked_plan(current_case, None)
+        plan = _locked_plan(current_case, expected_version)
         if plan is None:
             plan = Plan.objects.create(
                 case=current_case,

@@ -237,3 +237,65 @@ def test_matching_page_and_add_button(world: Any, case: Case, places: Map) -> No
     reader = verified_client(world.users["specialist"]).get(url).content.decode()
     assert reverse("cases:plan_add_service", args=[case.public_id]) not in reader
     assert verified_client(world.users["analyst"]).get(url).status_code == 404
+
+
+def test_the_best_fit_is_kept_on_a_large_catalog_whatever_its_name(
+    world: Any, case: Case, places: Map, django_assert_max_num_queries: Any
+) -> None:
+    """More candidates than the cap, all answering a need in the PUA's area: the best fit sorts
+    last by name, yet the SQL ranking keeps it among the candidates, and it comes first."""
+    from ponte.cases.matching import MAX_CANDIDATES
+
+    for n in range(MAX_CANDIDATES + 5):
+        ServiceFactory(
+            name=f"Agenzia {n:03d} fittizia",
+            areas=[Area.WORK_GUIDANCE],
+            langs=["bn"],
+            places=[places.ambito],
+            last_verified_on=TODAY(),
+        )
+    best = ServiceFactory(
+        name="Zeta orientamento fittizio",
+        areas=[Area.WORK_GUIDANCE, Area.TRAINING],
+        langs=["fr"],
+        places=[places.ambito],
+        open_without_permit=True,
+        last_verified_on=TODAY(),
+    )
+    CapacityFactory(service=best, available=3)
+    case = Case.objects.select_related("person", "access_point").get(pk=case.pk)
+    with django_assert_max_num_queries(16):
+        items = suggest(case, world.users["case_manager"])
+    assert items[0].title == best.name
+    assert any(fit.startswith("Offered in ") for fit in items[0].fits)
+    # Nothing else is lost: the rest are still suggested, in score order.
+    assert len(items) == 30
+    assert [s.score for s in items] == sorted((s.score for s in items), reverse=True)
+
+
+def test_a_fitting_opportunity_is_kept_behind_many_earlier_deadlines(
+    world: Any, case: Case, places: Map
+) -> None:
+    from ponte.cases.matching import MAX_CANDIDATES
+
+    organization = OpportunityFactory().organization
+    soon = TODAY() + datetime.timedelta(days=10)
+    Opportunity.objects.bulk_create(
+        Opportunity(
+            organization=organization,
+            kind=Opportunity.Kind.HOUSING,
+            title=f"Posto letto {n:03d} fittizio",
+            application_deadline=soon,
+            is_open=True,
+            is_demo=True,
+        )
+        for n in range(MAX_CANDIDATES + 5)
+    )
+    course = OpportunityFactory(
+        title="Corso di formazione fittizio",
+        application_deadline=TODAY() + datetime.timedelta(days=90),
+        seats_available=4,
+        municipality=places.town,
+    )
+    titles = [s.title for s in suggest(case, world.users["case_manager"])]
+    assert titles[0] == course.title

@@ -201,7 +201,10 @@ def test_action_update_by_specialist_on_agreed_plan(world: Any, case: Case) -> N
     assert action is not None
     client = verified_client(world.users["specialist"])
     url = reverse("cases:plan_action_update", args=[case.public_id, action.pk])
-    response = client.post(url, {"status": "done", "done_on": TODAY().isoformat()})
+    version = Plan.objects.get(case=case).version
+    response = client.post(
+        url, {"status": "done", "done_on": TODAY().isoformat(), "version": version}
+    )
     assert response.status_code == 302
     action.refresh_from_db()
     assert action.status == "done"
@@ -224,7 +227,91 @@ def test_add_service_from_matching(world: Any) -> None:
     service = ServiceFactory()
     client = verified_client(world.users["case_manager"])
     url = reverse("cases:plan_add_service", args=[fresh.public_id])
-    response = client.post(url, {"service": str(service.public_id)})
+    response = client.post(url, {"service": str(service.public_id), "version": 0})
     assert response.status_code == 302
     assert Plan.objects.get(case=fresh).services.get().service == service
-    assert client.post(url, {"service": "not-a-uuid"}).status_code == 404
+    assert client.post(url, {"service": "not-a-uuid", "version": 1}).status_code == 404
+
+
+# ---- stale saves: every plan form carries the version it was shown with -------------------------
+
+
+def _messages(response: Any) -> str:
+    return " ".join(str(m) for m in response.context["messages"])
+
+
+@pytest.mark.parametrize("version", [None, "stale"])
+def test_action_update_without_or_with_a_stale_version_changes_nothing(
+    world: Any, case: Case, version: str | None
+) -> None:
+    action = PlanAction.objects.filter(goal__plan__case=case, status="todo").first()
+    assert action is not None
+    client = verified_client(world.users["case_manager"])
+    url = reverse("cases:plan_action_update", args=[case.public_id, action.pk])
+    plan = Plan.objects.get(case=case)
+    data: dict[str, Any] = {"status": "done", "done_on": TODAY().isoformat()}
+    if version == "stale":
+        data["version"] = plan.version
+        # Someone ticks off another action meanwhile: the form's view of the plan is old.
+        other = PlanAction.objects.filter(goal__plan=plan).exclude(pk=action.pk).first()
+        assert other is not None
+        svc.update_action_status(other, actor=world.users["coordinator"], status="doing")
+        plan.refresh_from_db()
+    response = client.post(url, data, follow=True)
+    action.refresh_from_db()
+    assert action.status == "todo"
+    assert Plan.objects.get(case=case).version == plan.version
+    expected = "did not say which version" if version is None else "Someone else changed"
+    assert expected in _messages(response)
+
+
+@pytest.mark.parametrize("version", [None, "stale"])
+def test_add_to_plan_without_or_with_a_stale_version_changes_nothing(
+    world: Any, case: Case, version: str | None
+) -> None:
+    service = ServiceFactory()
+    client = verified_client(world.users["case_manager"])
+    plan = Plan.objects.get(case=case)
+    data: dict[str, Any] = {"service": str(service.public_id)}
+    if version == "stale":
+        data["version"] = plan.version
+        draft(case, world.users["coordinator"], expected=plan.version)  # saved meanwhile
+        plan.refresh_from_db()
+    response = client.post(
+        reverse("cases:plan_add_service", args=[case.public_id]), data, follow=True
+    )
+    assert not Plan.objects.filter(case=case, services__service=service).exists()
+    assert Plan.objects.get(case=case).version == plan.version
+    expected = "did not say which version" if version is None else "Someone else changed"
+    assert expected in _messages(response)
+
+
+def test_matching_and_plan_pages_send_the_version(world: Any, case: Case) -> None:
+    client = verified_client(world.users["case_manager"])
+    version = Plan.objects.get(case=case).version
+    hidden = f'name="version" value="{version}"'
+    assert hidden in client.get(reverse("cases:plan", args=[case.public_id])).content.decode()
+    ServiceFactory(areas=["work_guidance"])
+    page = client.get(reverse("cases:matching", args=[case.public_id])).content.decode()
+    assert reverse("cases:plan_add_service", args=[case.public_id]) in page
+    assert hidden in page
+
+
+def test_edit_agree_and_revise_without_a_version_are_refused(world: Any, case: Case) -> None:
+    client = verified_client(world.users["case_manager"])
+    pid = case.public_id
+    data = _form_data(1)
+    del data["plan-version"]
+    response = client.post(reverse("cases:plan_edit", args=[pid]), data)
+    assert response.status_code == 200
+    assert "did not say which version" in response.content.decode()
+    assert Plan.objects.get(case=case).work_goal == ""
+    agree = {"agreed_on": TODAY().isoformat(), "language": "fr"}
+    response = client.post(reverse("cases:plan_agree", args=[pid]), agree)
+    assert response.status_code == 400
+    assert "did not say which version" in response.content.decode()
+    assert Plan.objects.get(case=case).status == "draft"
+    svc.agree_plan(case, actor=world.users["case_manager"], agreed_on=TODAY(), language="it")
+    response = client.post(reverse("cases:plan_revise", args=[pid]), {}, follow=True)
+    assert "did not say which version" in _messages(response)
+    assert Plan.objects.filter(case=case).count() == 1

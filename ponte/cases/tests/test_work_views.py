@@ -260,6 +260,23 @@ def test_stale_form_is_refused(world, case):
     assert not Activity.objects.exists()
 
 
+def test_forms_without_a_version_are_refused(world, case):
+    client = verified_client(world.users["specialist"])
+    pid = case.public_id
+    response = client.post(
+        reverse("cases:activity_create", args=[pid]),
+        {"kind": "legal", "done_on": TODAY.isoformat()},
+    )
+    assert response.status_code == 200
+    assert "did not say which version" in response.content.decode()
+    response = client.post(
+        reverse("cases:note_list", args=[pid]), {"body": "Nota fittizia", "visibility": "team"}
+    )
+    assert response.status_code == 200
+    assert "did not say which version" in response.content.decode()
+    assert not Activity.objects.exists() and not CaseNote.objects.exists()
+
+
 def test_note_page_hides_team_notes_from_specialist_off_team(world, case):
     manager = world.users["case_manager"]
     outcomes.add_note(case, actor=manager, body="Segreto del team fittizio", visibility="team")

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ponte.accounts.http import AuthedRequest
 from ponte.cases import matching
 from ponte.cases.forms import plan as plan_forms
+from ponte.cases.forms.core import top_errors
 from ponte.cases.models import Case, Goal, Plan, PlanAction
 from ponte.cases.pdf import render_pdf
 from ponte.cases.services import plan as plan_services
@@ -231,9 +232,13 @@ def plan_revise(request: AuthedRequest, public_id: Any) -> HttpResponse:
     case = _case(request, public_id)
     require_case(request.user, case, Cap.MANAGE_CASES)
     form = plan_forms.VersionForm(request.POST)
-    expected = form.cleaned_data["version"] if form.is_valid() else None
+    if not form.is_valid():
+        messages.error(request, top_errors(form))
+        return redirect("cases:plan", public_id=case.public_id)
     try:
-        plan_services.revise_plan(case, actor=request.user, expected_version=expected)
+        plan_services.revise_plan(
+            case, actor=request.user, expected_version=form.cleaned_data["version"]
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("cases:plan", public_id=case.public_id)
@@ -253,7 +258,10 @@ def plan_action_update(request: AuthedRequest, public_id: Any, action_id: int) -
     require_case(request.user, case, Cap.CONTRIBUTE_TO_CASES)
     form = plan_forms.ActionStatusForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Choose a status, and a date that is not in the future."))
+        messages.error(
+            request,
+            top_errors(form) or _("Choose a status, and a date that is not in the future."),
+        )
     else:
         try:
             plan_services.update_action_status(
@@ -261,6 +269,7 @@ def plan_action_update(request: AuthedRequest, public_id: Any, action_id: int) -
                 actor=request.user,
                 status=form.cleaned_data["status"],
                 done_on=form.cleaned_data["done_on"],
+                expected_version=form.cleaned_data["version"],
             )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
@@ -380,6 +389,12 @@ def matching_page(request: AuthedRequest, public_id: Any) -> HttpResponse:
             "suggestions": suggestions,
             "catalog_href": catalog_href,
             "can_manage": can(request.user, case, Cap.MANAGE_CASES),
+            # "Add to the plan" carries the latest revision's version (0: no plan yet).
+            "plan_version": Plan.objects.filter(case=case)
+            .order_by("-revision")
+            .values_list("version", flat=True)
+            .first()
+            or 0,
         },
     )
 
@@ -391,6 +406,9 @@ def plan_add_service(request: AuthedRequest, public_id: Any) -> HttpResponse:
     require_case(request.user, case, Cap.MANAGE_CASES)
     form = plan_forms.AddToPlanForm(request.POST)
     if not form.is_valid():
+        if form.non_field_errors():  # the version is missing: say so, change nothing
+            messages.error(request, top_errors(form))
+            return redirect("cases:matching", public_id=case.public_id)
         raise Http404
     service = opportunity = None
     if form.cleaned_data["opportunity"]:
@@ -403,7 +421,11 @@ def plan_add_service(request: AuthedRequest, public_id: Any) -> HttpResponse:
         )
     try:
         found = plan_services.add_to_plan(
-            case, actor=request.user, service=service, opportunity=opportunity
+            case,
+            actor=request.user,
+            service=service,
+            opportunity=opportunity,
+            expected_version=form.cleaned_data["version"],
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
