@@ -44,23 +44,45 @@ def can(user: Any, case: Case, cap: Cap) -> bool:
     return has_cap(user, case.access_point.lead_organization_id, cap)
 
 
+def restricted_message() -> str:
+    return _(
+        "The person asked to restrict the processing of their data: nothing new can be "
+        "recorded until the restriction is lifted."
+    )
+
+
+def no_consent_message() -> str:
+    return _(
+        "The person's consent to be taken in charge is not in force (withdrawn or never "
+        "recorded): nothing new can be recorded on the case until the person gives it again. "
+        "The case can still be closed."
+    )
+
+
+def has_taking_in_charge_consent(person_id: int) -> bool:
+    return (
+        Consent.objects.active()
+        .filter(person_id=person_id, purpose=Consent.Purpose.TAKING_IN_CHARGE)
+        .exists()
+    )
+
+
 def locked_case(case: Case, expected_version: int | None = None, *, closing: bool = False) -> Case:
     """Lock the case row for this transaction; refuse a stale form (someone saved meanwhile).
 
-    Every write to a case or one of its parts comes through here, so this is also where a
-    restriction of processing (GDPR art. 18) and an erasure stop all new work on the file:
-    only closing the case stays possible under a restriction.
+    Every write to a case or one of its parts comes through here, so this is also where the
+    law stops new work on the file: an erasure; a restriction of processing (GDPR art. 18);
+    the withdrawal of the consent to be taken in charge, the case's legal basis (art. 7(3):
+    withdrawal takes effect at once). Closing the case stays possible under the last two, and
+    recording a new consent goes through `people.services`, not through here.
     """
     current = Case.objects.select_for_update().select_related("person").get(pk=case.pk)
     if current.person.anonymised_at is not None:
         raise ValidationError(_("This person's data has been anonymised."))
     if current.person.processing_restricted and not closing:
-        raise ValidationError(
-            _(
-                "The person asked to restrict the processing of their data: nothing new can be "
-                "recorded until the restriction is lifted."
-            )
-        )
+        raise ValidationError(restricted_message())
+    if not closing and not has_taking_in_charge_consent(current.person_id):
+        raise ValidationError(no_consent_message())
     if expected_version is not None and current.version != expected_version:
         raise StaleEdit()
     return current
@@ -131,11 +153,7 @@ def open_case(
         raise ValidationError(_("This person's data has been anonymised."))
     if person.processing_restricted:
         raise ValidationError(_("The person asked to restrict the processing of their data."))
-    if (
-        not Consent.objects.active()
-        .filter(person=person, purpose=Consent.Purpose.TAKING_IN_CHARGE)
-        .exists()
-    ):
+    if not has_taking_in_charge_consent(person.pk):
         raise ValidationError(_("Record the person's consent to be taken in charge first."))
     if opened_on > timezone.localdate():
         raise ValidationError({"opened_on": _("The date cannot be in the future.")})
@@ -186,7 +204,8 @@ def take_in_charge(intake: Intake, *, actor: Any) -> Case:
         )
 
 
-_CONTACT_GENDER = {"female": Gender.FEMALE, "male": Gender.MALE, "other": Gender.OTHER}
+# The street unit's "other" (neither female nor male as seen) is HTCDS "non-conforming".
+_CONTACT_GENDER = {"female": Gender.FEMALE, "male": Gender.MALE, "other": Gender.NON_CONFORMING}
 
 
 def open_case_from_contact(

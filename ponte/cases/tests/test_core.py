@@ -335,6 +335,154 @@ def test_withdrawn_consent_is_flagged_on_the_overview(world: Any, client_for: An
     assert 'class="alert alert-warning"' in client.get(url).content.decode()
 
 
+def _forms_with_a_version() -> list[type]:
+    import inspect
+
+    from ponte.cases.forms import assessment, core, plan, work
+
+    return [
+        cls
+        for module in (assessment, core, plan, work)
+        for _, cls in inspect.getmembers(module, inspect.isclass)
+        if cls.__module__ == module.__name__ and "version" in getattr(cls, "base_fields", {})
+    ]
+
+
+def test_every_case_form_requires_the_version_it_was_opened_on() -> None:
+    """A form without its version would skip the stale-save check and overwrite silently."""
+    from ponte.cases.forms.core import NO_VERSION, VersionedForm
+
+    found = _forms_with_a_version()
+    assert len(found) >= 15, found  # every edit form of the case, its parts and its plan
+    for cls in found:
+        field = cls.base_fields["version"]
+        assert issubclass(cls, VersionedForm), cls
+        assert field.required and field.error_messages["required"] == NO_VERSION, cls
+
+
+@pytest.mark.parametrize("posted", [{}, {"version": ""}, {"version": "x"}])
+def test_a_missing_version_is_said_at_the_top_of_the_form(posted: dict[str, str]) -> None:
+    from ponte.cases.forms.core import NO_VERSION, CloseCaseForm
+
+    form = CloseCaseForm(
+        {"closed_on": "2024-01-02", "reason": "goals_reached", "outcome": "positive", **posted}
+    )
+    assert not form.is_valid()
+    assert list(form.non_field_errors()) == [str(NO_VERSION)]
+    assert "version" not in form.errors
+
+
+def test_case_pages_without_a_version_change_nothing(world: Any, client_for: Any) -> None:
+    case = _case(world)
+    manager = world.users["case_manager"]
+    client = client_for(manager)
+    with translation.override("it"):
+        from ponte.cases.forms.core import NO_VERSION
+
+        expected = escape(str(NO_VERSION))
+    edit = {"work_situation": "grey_work", "case_manager": manager.pk, "follow_up_every_days": 9}
+    response = client.post(reverse("cases:case_edit", args=[case.public_id]), edit)
+    assert response.status_code == 200 and expected in response.content.decode()
+    close = {
+        "closed_on": timezone.localdate().isoformat(),
+        "reason": "goals_reached",
+        "outcome": "positive",
+    }
+    response = client.post(reverse("cases:case_close", args=[case.public_id]), close)
+    assert response.status_code == 200 and expected in response.content.decode()
+    response = client.post(
+        reverse("cases:case_phase", args=[case.public_id]), {"to": Phase.ANALYSIS}, follow=True
+    )
+    assert expected in response.content.decode()
+    after = Case.objects.get(pk=case.pk)
+    assert (after.version, after.phase, after.work_situation, after.follow_up_every_days) == (
+        case.version,
+        case.phase,
+        case.work_situation,
+        case.follow_up_every_days,
+    )
+    assert not after.events.exclude(kind=EventKind.OPENED).exists()
+
+
+def _withdraw_taking_in_charge(case: Case, actor: Any) -> None:
+    from ponte.people.services import withdraw_consent
+
+    consent = Consent.objects.active().get(
+        person=case.person, purpose=Consent.Purpose.TAKING_IN_CHARGE
+    )
+    withdraw_consent(consent, actor=actor)
+
+
+def test_withdrawn_consent_stops_new_work_but_not_closing(world: Any) -> None:
+    from ponte.cases.services import plan as plan_services
+    from ponte.cases.services import work as work_services
+    from ponte.people.services import record_consent
+
+    manager = world.users["case_manager"]
+    case = _case(world, case_manager=manager)
+    _withdraw_taking_in_charge(case, manager)
+    case.refresh_from_db()
+    before = (case.version, case.phase, case.work_situation, case.events.count())
+    with translation.override("en"):
+        with pytest.raises(ValidationError, match="consent to be taken in charge is not in force"):
+            services.change_phase(case, to=Phase.ANALYSIS, actor=manager)
+        with pytest.raises(ValidationError, match="not in force"):
+            services.update_case(
+                case,
+                actor=manager,
+                data={"work_situation": "grey_work"},
+                expected_version=case.version,
+            )
+        with pytest.raises(ValidationError, match="not in force"):
+            plan_services.save_plan_draft(
+                case, actor=manager, texts={}, services=[], goals=[], expected_version=0
+            )
+        with pytest.raises(ValidationError, match="not in force"):
+            work_services.record_activity(
+                case, actor=manager, kind="guidance", done_on=timezone.localdate()
+            )
+    case.refresh_from_db()
+    assert (case.version, case.phase, case.work_situation, case.events.count()) == before
+    # A new consent, recorded by the person's choice, lets the work go on.
+    record_consent(case.person, actor=manager, consent=_consent())
+    assert services.change_phase(case, to=Phase.ANALYSIS, actor=manager).phase == Phase.ANALYSIS
+    # Withdrawn again: the case can still be closed (the person may want it so).
+    _withdraw_taking_in_charge(case, manager)
+    closed = services.close_case(
+        case,
+        actor=manager,
+        reason="person_withdrew",
+        outcome="none",
+        closed_on=timezone.localdate(),
+    )
+    assert closed.phase == Phase.CLOSED
+    # ... but not reopened without a consent.
+    with pytest.raises(ValidationError):
+        services.change_phase(closed, to=Phase.ENGAGEMENT, actor=manager, reason="Ritorno")
+
+
+def test_overview_says_why_nothing_new_can_be_recorded(world: Any, client_for: Any) -> None:
+    case = _case(world)
+    url = reverse("cases:case_detail", args=[case.public_id])
+    edit = reverse("cases:case_edit", args=[case.public_id])
+    close = reverse("cases:case_close", args=[case.public_id])
+    client = client_for(world.users["case_manager"])
+    with translation.override("it"):
+        no_consent = escape(services.no_consent_message())
+        restricted = escape(services.restricted_message())
+    page = client.get(url).content.decode()
+    assert no_consent not in page and edit in page
+    _withdraw_taking_in_charge(case, world.users["case_manager"])
+    page = client.get(url).content.decode()
+    assert no_consent in page
+    assert edit not in page and close in page  # what is refused is not offered; closing is
+    assert reverse("cases:case_phase", args=[case.public_id]) not in page
+    # A restriction of processing says so first (lifting the restriction alone is not enough).
+    Person.objects.filter(pk=case.person.pk).update(processing_restricted=True)
+    page = client.get(url).content.decode()
+    assert restricted in page and no_consent not in page
+
+
 def test_timeline_lines_read_as_labels_not_codes(world: Any) -> None:
     from ponte.cases.models import CaseEvent
     from ponte.cases.templatetags.cases import event_summary

@@ -26,6 +26,7 @@ from ponte.cases.forms.core import (
     FromContactForm,
     OpenCaseForm,
     PhaseForm,
+    top_errors,
 )
 from ponte.cases.models import PHASE_ORDER, Case, Phase
 from ponte.cases.queries_assessment import latest_safety_flags
@@ -252,6 +253,9 @@ def case_detail(request: AuthedRequest, public_id: Any) -> HttpResponse:
     can_manage = services.can(request.user, case, Cap.MANAGE_CASES)
     events = paginate(request, case.events.select_related("actor").order_by("-at", "-id"), 20)
     consents = list(Consent.objects.active().filter(person=case.person).select_related("recipient"))
+    # A withdrawn consent stops the taking in charge: the team must see it at once.
+    consent_in_force = any(c.purpose == Consent.Purpose.TAKING_IN_CHARGE for c in consents)
+    stopped_because = _stopped_because(case, consent_in_force=consent_in_force)
     counts = Case.objects.filter(pk=case.pk).aggregate(
         listenings=Count("listenings", distinct=True),
         assessments=Count("assessments", distinct=True),
@@ -273,13 +277,13 @@ def case_detail(request: AuthedRequest, public_id: Any) -> HttpResponse:
                 initial={"version": case.version, "to": _next_phase(case)},
                 allowed=case.allowed_next_phases(),
             )
-            if can_manage and not case.is_closed
+            if can_manage and not case.is_closed and not stopped_because
             else None,
             "reopen_form": PhaseForm(
                 initial={"version": case.version, "to": Phase.ENGAGEMENT},
                 allowed=case.allowed_next_phases(),
             )
-            if can_manage and case.is_closed
+            if can_manage and case.is_closed and not stopped_because
             else None,
             "phases": PHASE_ORDER,
             "phase_index": PHASE_ORDER.index(Phase(case.phase))
@@ -287,12 +291,18 @@ def case_detail(request: AuthedRequest, public_id: Any) -> HttpResponse:
             else -1,
             "safety_flags": _safety_flags(case),
             "consents": consents,
-            # A withdrawn consent stops the taking in charge: the team must see it at once.
-            "consent_in_force": any(
-                c.purpose == Consent.Purpose.TAKING_IN_CHARGE for c in consents
-            ),
+            # Why nothing new can be recorded (the services refuse it): seen before trying.
+            "stopped_because": "" if case.is_closed else stopped_because,
         },
     )
+
+
+def _stopped_because(case: Case, *, consent_in_force: bool) -> str:
+    if case.person.processing_restricted:
+        return services.restricted_message()
+    if not consent_in_force:
+        return services.no_consent_message()
+    return ""
 
 
 def _next_phase(case: Case) -> str:
@@ -325,9 +335,14 @@ def _safety_flags(case: Case) -> list[str]:
 @access_rule("capability:manage_cases", "case managers and coordinators of the PUA")
 def case_phase(request: AuthedRequest, public_id: Any) -> HttpResponse:
     case = _visible_case(request, public_id)
+    # Gate 2 before reading the form: a reader is told 403, not why their form was incomplete.
+    services.require_case(request.user, case, Cap.MANAGE_CASES)
     form = PhaseForm(request.POST, allowed=case.allowed_next_phases())
     if not form.is_valid():
-        messages.error(request, _("Choose a phase the case can move to."))
+        messages.error(
+            request,
+            top_errors(form) or _("Choose a phase the case can move to."),
+        )
         return redirect("cases:case_detail", public_id=case.public_id)
     try:
         services.change_phase(
