@@ -28,6 +28,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils.crypto import salted_hmac
 
+from ponte.cases.extensions import htcds_referral_columns
 from ponte.cases.indicators import HTCDS_METHODS_OF_CONTROL, Framework
 from ponte.cases.models import (
     Assessment,
@@ -55,8 +56,8 @@ HTCDS_COLUMNS: tuple[str, ...] = (
     "con_Consent",
     "cas_Status",
     "cas_ReasonForCaseClosure",
-    # Referrals between organisations are issue 6: the columns are there, empty, so files made
-    # now and later have the same shape.
+    # Referrals between organisations live in the referrals app, which cases may not import:
+    # filled through cases.extensions (`htcds_referral_columns`), empty when nothing is registered.
     "cas_ReferredOrganisation",
     "cas_ReasonForOutgoingReferral",
     "cas_OutgoingReferralDate",
@@ -235,7 +236,16 @@ def _consented(case: Case) -> bool:
     return given.exists()
 
 
-def case_row(case: Case) -> list[Any]:
+_REFERRAL_COLUMNS = (
+    "cas_ReferredOrganisation",
+    "cas_ReasonForOutgoingReferral",
+    "cas_OutgoingReferralDate",
+)
+
+
+def case_row(case: Case, referrals: dict[str, str] | None = None) -> list[Any]:
+    """One case's row; `referrals` holds its referral columns (from `htcds_referral_columns`,
+    asked once for all the rows), none when the case referred nobody."""
     person = case.person
     assessments: list[Assessment] = getattr(case, "ordered_assessments", None) or list(
         case.assessments.order_by("-assessed_on", "-created_at")
@@ -271,9 +281,7 @@ def case_row(case: Case) -> list[Any]:
         "con_Consent": "true" if _consented(case) else "false",
         "cas_Status": _status(case),
         "cas_ReasonForCaseClosure": case.closure_reason,  # a code, never the closing note
-        "cas_ReferredOrganisation": "",
-        "cas_ReasonForOutgoingReferral": "",
-        "cas_OutgoingReferralDate": "",
+        **{column: (referrals or {}).get(column, "") for column in _REFERRAL_COLUMNS},
         "ponte_AgeBandAtOpening": age_band(person.age_on(case.opened_on)),
         "ponte_OpenedMonth": _month(case.opened_on),
         "ponte_ClosedMonth": _month(case.closed_on),
@@ -286,5 +294,7 @@ def rows(cases: QuerySet[Case]) -> Iterator[list[Any]]:
     """The rows of these cases, less those of people who restricted processing: an objection
     stops every use of their data, analytics included (as in monitoring's cases_scope)."""
     allowed = cases.exclude(person_id__in=Person.objects.restricted().values("pk"))
+    # One query for the referral columns of every row (the case ids go in as a subquery).
+    referrals = htcds_referral_columns(allowed.values("pk"))
     for case in export_queryset(allowed).order_by("opened_on", "pk").iterator(chunk_size=500):
-        yield case_row(case)
+        yield case_row(case, referrals.get(case.pk))

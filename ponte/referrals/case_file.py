@@ -15,15 +15,20 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ponte.cases.extensions import (
+    register_htcds_referral_provider,
+    register_person_data_headings,
     register_person_data_provider,
     register_person_eraser,
     register_task_provider,
 )
 from ponte.cases.queries_tasks import Task
 from ponte.cases.services.rights import row
+from ponte.catalog.taxonomy import Area
 from ponte.common.fields import EncryptedTextField
 from ponte.people.models import Person
 from ponte.referrals.models import Direction, Referral, ReferralEvent, ReferralMessage, Status
@@ -139,7 +144,76 @@ def erase_person_referrals(person: Person) -> None:
     Referral.objects.filter(pk__in=referral_ids).update(**_blank(Referral))
 
 
+def _field_labels(*models: type[Any]) -> dict[str, Any]:
+    labels: dict[str, Any] = {}
+    for model in reversed(models):  # the first model naming a field wins
+        labels |= {f.name: f.verbose_name for f in model._meta.concrete_fields}
+    return labels
+
+
+def person_referrals_headings() -> dict[str, tuple[Any, dict[str, Any]]]:
+    """How the readable export (page and PDF) titles `person_referrals`' sections and names
+    their fields. The events go under cases' "Timeline" title with the referral's labels."""
+    message_labels = _field_labels(ReferralMessage) | {
+        # `person_referrals` puts the original name here, not the stored file.
+        "attachment": gettext_lazy("attachment"),
+        "attachment_name": gettext_lazy("attachment"),
+    }
+    return {
+        "referrals": (gettext_lazy("Referrals"), _field_labels(Referral, ReferralEvent)),
+        "messages": (gettext_lazy("Messages"), message_labels),
+    }
+
+
+# ---- the HTCDS export ---------------------------------------------------------------------------
+
+# cas_ReasonForOutgoingReferral (picklist AdditionalServicesRequired, MigrationOrChangeOfLocation,
+# Other) by the referral's need. Every referral from a case asks the receiver for a service the
+# person needs; none moves the person's case to another place (reception and housing are
+# services too), so all are "AdditionalServicesRequired". Every Area is decided here (a test
+# checks it), so a new need cannot reach the file unmapped.
+OUTGOING_REFERRAL_REASON: dict[str, str] = dict.fromkeys(Area.values, "AdditionalServicesRequired")
+
+
+def htcds_referral_columns(case_ids: Any) -> dict[int, dict[str, str]]:
+    """The HTCDS referral columns of these cases, from the referrals they sent (drafts never
+    left the team): one query for the whole export.
+
+    cas_ReferredOrganisation is a lookup to an organisation: the receivers' public ids, in the
+    order they were first referred to. The reasons are picklist values; the date is the month of
+    the first referral (the export carries no exact dates). No free text: only codes and ids."""
+    sent = (
+        Referral.objects.filter(
+            direction=Direction.OUTBOUND, case_id__in=case_ids, sent_at__isnull=False
+        )
+        .exclude(status=Status.DRAFT)
+        .order_by("sent_at", "pk")
+        .values_list("case_id", "receiver__public_id", "need", "sent_at")
+    )
+    receivers: dict[int, list[str]] = {}
+    reasons: dict[int, set[str]] = {}
+    first_sent: dict[int, datetime.datetime] = {}
+    for case_id, receiver, need, sent_at in sent:
+        if sent_at is None:  # filtered out above; for the type checker
+            continue
+        names = receivers.setdefault(case_id, [])
+        if str(receiver) not in names:
+            names.append(str(receiver))
+        reasons.setdefault(case_id, set()).add(OUTGOING_REFERRAL_REASON.get(need, "Other"))
+        first_sent.setdefault(case_id, sent_at)
+    return {
+        case_id: {
+            "cas_ReferredOrganisation": ";".join(names),
+            "cas_ReasonForOutgoingReferral": ";".join(sorted(reasons[case_id])),
+            "cas_OutgoingReferralDate": f"{timezone.localtime(first_sent[case_id]):%Y-%m}",
+        }
+        for case_id, names in receivers.items()
+    }
+
+
 def register() -> None:
     register_task_provider(answer_tasks)
     register_person_data_provider(person_referrals)
     register_person_eraser(erase_person_referrals)
+    register_person_data_headings(person_referrals_headings)
+    register_htcds_referral_provider(htcds_referral_columns)

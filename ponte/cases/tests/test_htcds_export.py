@@ -238,3 +238,88 @@ def test_vulnerabilities_gender_and_consent_columns(world: Any, client_for: Any)
     assert row["prs_Gender"] == "TransgenderMasculine"
     assert row["con_Consent"] == "true"
     assert rows[htcds.case_key(other)]["con_Consent"] == "false"
+
+
+def _refer(world: Any, case: Case, need: str = "internships") -> Any:
+    """A referral of the case to the partner, sent (the person agreed to the sharing)."""
+    from ponte.referrals import services
+
+    ConsentFactory(person=case.person, purpose=Consent.Purpose.SHARING, recipient=world.partner)
+    draft = services.create_referral(
+        case,
+        actor=world.users["case_manager"],
+        receiver=world.partner,
+        need=need,
+        sections=["profile"],
+        message="REFERRAL-fictional-plum",
+    )
+    return services.send(draft, actor=world.users["case_manager"])
+
+
+@pytest.mark.django_db
+def test_referral_columns_come_from_the_sent_referrals(world: Any, client_for: Any) -> None:
+    from django.utils import timezone
+
+    from ponte.referrals import services
+
+    referred = make_full_case(world.own_access_point)
+    sent = _refer(world, referred)
+    drafted = make_full_case(world.own_access_point)
+    ConsentFactory(person=drafted.person, purpose=Consent.Purpose.SHARING, recipient=world.partner)
+    services.create_referral(  # a draft never left the team: not a referral made
+        drafted,
+        actor=world.users["case_manager"],
+        receiver=world.partner,
+        need="legal",
+        sections=["profile"],
+        message="",
+    )
+    response = _export(client_for(world.users["analyst"]))
+    by_key = {row["ponte_CaseKey"]: row for row in response}
+    row = by_key[htcds.case_key(referred)]
+    assert row["cas_ReferredOrganisation"] == str(world.partner.public_id)
+    assert row["cas_ReasonForOutgoingReferral"] == "AdditionalServicesRequired"
+    assert sent.sent_at is not None
+    assert row["cas_OutgoingReferralDate"] == f"{timezone.localtime(sent.sent_at):%Y-%m}"
+    assert "REFERRAL" not in str(row) and world.partner.name not in str(row)
+    empty = by_key[htcds.case_key(drafted)]
+    assert [empty[c] for c in htcds.HTCDS_COLUMNS[-3:]] == ["", "", ""]
+
+
+@pytest.mark.django_db
+def test_referral_columns_cost_one_query_whatever_the_rows(world: Any, client_for: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(world.users["analyst"])
+    _refer(world, make_full_case(world.own_access_point))
+    _export(client)  # warm the session and caches
+    with CaptureQueriesContext(connection) as one:
+        assert len(_export(client)) == 1
+    for _ in range(4):
+        _refer(world, make_full_case(world.own_access_point))
+    with CaptureQueriesContext(connection) as five:
+        rows = _export(client)
+    assert len(rows) == 5 and all(r["cas_ReferredOrganisation"] for r in rows)
+    assert len(five) == len(one)
+    referral_queries = [q for q in five.captured_queries if "referrals_referral" in q["sql"]]
+    assert len(referral_queries) == 1
+
+
+def test_every_need_has_an_outgoing_referral_reason() -> None:
+    from ponte.catalog.taxonomy import Area
+    from ponte.referrals.case_file import OUTGOING_REFERRAL_REASON
+
+    assert set(OUTGOING_REFERRAL_REASON) == set(Area.values)
+
+
+@pytest.mark.skipif(not SPREADSHEET.exists(), reason="the HTCDS spreadsheet is not checked out")
+def test_outgoing_referral_reasons_are_the_picklists() -> None:
+    from ponte.referrals.case_file import OUTGOING_REFERRAL_REASON
+
+    picklist = _picklists()["cas_ReasonForOutgoingReferral"]
+    assert picklist == ["AdditionalServicesRequired", "MigrationOrChangeOfLocation", "Other"]
+    assert set(OUTGOING_REFERRAL_REASON.values()) <= set(picklist)
+    # The two other referral columns have no picklist (a lookup and a date).
+    assert _picklists()["cas_ReferredOrganisation"] == []
+    assert _picklists()["cas_OutgoingReferralDate"] == []

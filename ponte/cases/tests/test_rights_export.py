@@ -262,3 +262,78 @@ def test_export_pdf(world: Any, client_for: Any) -> None:
         "purpose": "other",
         "purpose_other": "audit",
     }
+
+
+def _referral_with_message(world: Any, case: Any) -> Any:
+    """A sent referral of the case to the partner, with a message carrying an attachment."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from ponte.catalog.taxonomy import Area
+    from ponte.people.factories import ConsentFactory
+    from ponte.referrals import services
+
+    ConsentFactory(person=case.person, purpose="sharing", recipient=world.partner)
+    draft = services.create_referral(
+        case,
+        actor=world.users["case_manager"],
+        receiver=world.partner,
+        need=Area.INTERNSHIPS,
+        sections=["profile"],
+        message="Fictional referral note",
+    )
+    referral = services.send(draft, actor=world.users["case_manager"])
+    services.post_message(
+        referral,
+        actor=world.users["partner_operator@partner"],
+        body="Fictional reply about the internship",
+        attachment=SimpleUploadedFile(
+            "fictional-letter.pdf", b"%PDF-1.4\n%fictional\n", content_type="application/pdf"
+        ),
+    )
+    return referral
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("english")
+def test_export_page_and_pdf_show_the_referrals(world: Any, client_for: Any) -> None:
+    from django.template.loader import render_to_string
+
+    from ponte.cases.views.rights import readable
+
+    case = make_full_case(world.own_access_point)
+    _referral_with_message(world, case)
+    client = client_for(world.users["coordinator"])
+    response = client.get(export_url(case.person, format="html", purpose="portability"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    data = collect_person_data(case.person)
+    # The page holds what the JSON holds: the section, the receiver, the message and the
+    # attachment's original name, under headings with the referral's own labels.
+    for text in (
+        "Referrals",
+        "Messages",
+        world.partner.name,
+        "Fictional reply about the internship",
+        "fictional-letter.pdf",
+        "Fictional referral note",
+        "Referral from a case",
+    ):
+        assert text in page, text
+    assert data["referrals"][0]["receiver"]["label"] == world.partner.name
+    # The PDF is drawn from the same template include and sections.
+    html = render_to_string(
+        "cases/rights/person_export_pdf.html",
+        {"person": case.person, "data": data, "sections": readable(data)},
+    )
+    assert world.partner.name in html and "Fictional reply about the internship" in html
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("english")
+def test_export_of_a_person_without_referrals_says_so(world: Any) -> None:
+    from ponte.cases.views.rights import readable
+
+    case = make_full_case(world.own_access_point)
+    sections = readable(collect_person_data(case.person))
+    assert [s["title"] for s in sections] == ["Profile", "Consents", "Cases", "Referrals"]
+    assert sections[-1]["records"] == []  # the page says "Nothing recorded."

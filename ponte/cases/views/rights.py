@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ponte.accounts.http import AuthedRequest
 from ponte.audit.services import record
-from ponte.cases import htcds
+from ponte.cases import extensions, htcds
 from ponte.cases.models import (
     Activity,
     Assessment,
@@ -111,30 +111,49 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _record(data: dict[str, Any], labels: dict[str, Any], title: str = "") -> dict[str, Any]:
+# Section key -> title, and section key -> labels of the fields of its records (and below).
+Titles = dict[str, Any]
+SectionLabels = dict[str, dict[str, Any]]
+
+
+def _record(
+    data: dict[str, Any], titles: Titles, labels: dict[str, Any], own: SectionLabels
+) -> dict[str, Any]:
     items, sections = [], []
     for key, value in data.items():
-        if key in _SECTION_TITLES and isinstance(value, list | dict):
-            child = _section(key, value, labels)
+        if key in titles and isinstance(value, list | dict):
+            child = _section(key, value, titles, labels, own)
             if child["records"]:
                 sections.append(child)
         elif value not in (None, "", {}, []):
             items.append((str(labels.get(key, key.replace("_", " "))), _text(value)))
-    return {"title": title, "items": items, "sections": sections}
+    return {"title": "", "items": items, "sections": sections}
 
 
-def _section(key: str, value: Any, labels: dict[str, Any]) -> dict[str, Any]:
+def _section(
+    key: str, value: Any, titles: Titles, labels: dict[str, Any], own: SectionLabels
+) -> dict[str, Any]:
     values = value if isinstance(value, list) else ([value] if value else [])
+    # A section added by another app names its own fields ("status" of a referral is not the
+    # status of an assessment): its labels win inside it and below it.
+    labels = labels | own.get(key, {})
     return {
-        "title": str(_SECTION_TITLES[key]),
-        "records": [_record(v, labels) for v in values],
+        "title": str(titles[key]),
+        "records": [_record(v, titles, labels, own) for v in values],
     }
 
 
 def readable(data: dict[str, Any]) -> list[dict[str, Any]]:
-    """`collect_person_data`'s result as titled sections of label/value pairs."""
+    """`collect_person_data`'s result as titled sections of label/value pairs: the sections of
+    cases, then those the apps above add (referrals) with the headings they register, so the
+    page and the PDF show whatever the JSON holds."""
+    extra = extensions.extra_person_data_headings()
+    titles: Titles = _SECTION_TITLES | {key: heading[0] for key, heading in extra.items()}
+    own: SectionLabels = {key: heading[1] for key, heading in extra.items()}
     labels = _labels()
-    return [_section(key, data[key], labels) for key in ("person", "consents", "cases")]
+    keys = ["person", "consents", "cases"]
+    keys += [key for key in data if key in extra and key not in keys]
+    return [_section(key, data[key], titles, labels, own) for key in keys if key in data]
 
 
 class ExportForm(forms.Form):
