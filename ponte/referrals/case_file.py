@@ -100,6 +100,7 @@ def person_referrals(person: Person) -> dict[str, Any]:
         data = row(message)
         # The stored file has a random name; what the person recognises is the original name.
         data["attachment"] = message.attachment_name if message.attachment else ""
+        del data["attachment_name"]  # carried once, under "attachment"
         messages[message.referral_id].append(data)
     return {
         "referrals": [
@@ -157,7 +158,6 @@ def person_referrals_headings() -> dict[str, tuple[Any, dict[str, Any]]]:
     message_labels = _field_labels(ReferralMessage) | {
         # `person_referrals` puts the original name here, not the stored file.
         "attachment": gettext_lazy("attachment"),
-        "attachment_name": gettext_lazy("attachment"),
     }
     return {
         "referrals": (gettext_lazy("Referrals"), _field_labels(Referral, ReferralEvent)),
