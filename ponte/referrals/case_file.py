@@ -32,6 +32,7 @@ from ponte.catalog.taxonomy import Area
 from ponte.common.fields import EncryptedTextField
 from ponte.people.models import Person
 from ponte.referrals.models import Direction, Referral, ReferralEvent, ReferralMessage, Status
+from ponte.referrals.services.consent import withdraw_open_referrals
 
 # The sender waits for the receiver's first answer (accept or decline) in these states.
 WAITING_FOR_ANSWER = (Status.SENT, Status.RECEIVED)
@@ -133,6 +134,14 @@ def erase_person_referrals(person: Person) -> None:
     """Blank what was written in or about the person's referrals; keep the coded facts (who sent
     what to whom, statuses, dates) so the closed-loop figures stay right. Runs inside
     `anonymise_person`'s transaction, so a failure undoes the whole erasure."""
+    # Nothing stays open on an erased person: the receivers stop waiting (and are told), and
+    # the loop's figures count these referrals as withdrawn. Their reason is blanked below.
+    withdraw_open_referrals(
+        _of_person(person).filter(direction=Direction.OUTBOUND),
+        actor=None,
+        reason="erased",
+        verb="withdrawn_erasure",
+    )
     referral_ids = _of_person(person).values("pk")
     messages = ReferralMessage.objects.filter(referral_id__in=referral_ids)
     # The files may name the person: deleted, not only unlinked. Only once the erasure is

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from ponte.people.models import Consent
@@ -37,21 +38,25 @@ def withdraw_referrals_on_consent_withdrawal(consent: Consent, *, actor: Any) ->
         direction=Direction.OUTBOUND,
         case__person_id=consent.person_id,
         receiver_id=consent.recipient_id,
-        status__in=OPEN_STATUSES,
-    ).order_by("pk")
-    reason = _("Consent withdrawn")
-    for pk in open_ones.values_list("pk", flat=True):
+    )
+    withdraw_open_referrals(
+        open_ones, actor=actor, reason=str(_("Consent withdrawn")), verb="withdrawn_consent"
+    )
+
+
+def withdraw_open_referrals(
+    referrals: QuerySet[Referral], *, actor: Any, reason: str, verb: str
+) -> None:
+    """Move every open referral of `referrals` that its sender may withdraw to withdrawn, each
+    with its timeline line and audit row (inside the caller's transaction); both sides are
+    told once it commits, except the actor. `actor` None is the system (the retention job)."""
+    for pk in (
+        referrals.filter(status__in=OPEN_STATUSES).order_by("pk").values_list("pk", flat=True)
+    ):
         current = locked(Referral(pk=pk))
         if TRANSITIONS.get(current.status, {}).get(RefStatus.WITHDRAWN) != SENDER:
             continue
-        _move(
-            current,
-            to=RefStatus.WITHDRAWN,
-            actor=actor,
-            side=SENDER,
-            reason=str(reason),
-            verb="withdrawn_consent",
-        )
+        _move(current, to=RefStatus.WITHDRAWN, actor=actor, side=SENDER, reason=reason, verb=verb)
         told = [*sender_people(current), *receiver_people(current)]
         notify(
             [u for u in told if u.pk != getattr(actor, "pk", None)],

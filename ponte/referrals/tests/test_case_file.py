@@ -26,7 +26,7 @@ from ponte.people.factories import ConsentFactory
 from ponte.people.models import Consent
 from ponte.referrals import services
 from ponte.referrals.factories import InboundSignalFactory
-from ponte.referrals.models import Referral, ReferralEvent, ReferralMessage, Status
+from ponte.referrals.models import Notification, Referral, ReferralEvent, ReferralMessage, Status
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -232,3 +232,27 @@ def test_erasure_of_a_person_without_referrals_touches_no_referral(world: Any) -
     anonymise_person(case.person, actor=world.users["coordinator"], reason="request")
     assert Referral.objects.get(pk=other.pk).message == "Messaggio fittizio"
     assert collect_person_data(case.person)["referrals"] == []
+
+
+def test_erasure_withdraws_the_open_referrals_and_tells_the_receiver(
+    world: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    case = _case(world, world.users["case_manager"])
+    waiting = _sent(world, case, due_on=TODAY + DAY)
+    other = _sent(world, _case(world, world.users["case_manager"]), due_on=TODAY + DAY)
+    receiver = world.users["partner_operator@partner"]
+    assert Referral.objects.visible_to(receiver).filter(pk=waiting.pk).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        anonymise_person(case.person, actor=world.users["coordinator"], reason="request")
+
+    closed = Referral.objects.get(pk=waiting.pk)
+    assert closed.status == Status.WITHDRAWN and not closed.reason
+    last = ReferralEvent.objects.filter(referral=closed).order_by("at", "pk").last()
+    assert last is not None and last.to_status == Status.WITHDRAWN
+    assert Notification.objects.filter(
+        user=receiver, referral=closed, kind=Notification.Kind.WITHDRAWN
+    ).exists()
+    assert not Referral.objects.visible_to(receiver).filter(pk=waiting.pk).exists()
+    # Another person's referral keeps waiting for its answer.
+    assert Referral.objects.get(pk=other.pk).status == Status.SENT
