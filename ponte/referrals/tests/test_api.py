@@ -177,6 +177,7 @@ def test_a_token_without_refer_cannot_send_signals(world: World) -> None:
     assert not Referral.objects.exists()
 
 
+@pytest.mark.usefixtures("english")  # the API answers in the server's language (Italian)
 def test_a_signal_is_not_accepted_without_triage(world: World) -> None:
     """Accepting a signal means taking the person into a case, which needs their consent and is
     done in Ponte's triage page: the API refuses it with the service's words, nothing written."""
