@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +18,6 @@ from ponte.network.models import KIND_GROUP_LABELS, KIND_GROUPS, AccessPoint, Or
 from ponte.referrals.models import ANSWER_DAYS, Direction, Section, SenderKind, Status, Urgency
 
 TEXT = forms.Textarea(attrs={"rows": 3})
-DUE_IN_DAYS = 7
 
 
 def _due_help() -> str:
@@ -35,10 +32,6 @@ def _due_help() -> str:
 
 
 DUE_HELP = lazy(_due_help, str)()  # in the reader's language, not the one at import
-
-
-def default_due_on() -> datetime.date:
-    return timezone.localdate() + datetime.timedelta(days=DUE_IN_DAYS)
 
 
 def grouped_organizations(orgs: QuerySet[Organization]) -> list[Any]:
@@ -144,7 +137,7 @@ class ReferralForm(forms.Form):
     answer_due_on = forms.DateField(
         label=_("Answer due by"),
         widget=DATE,
-        initial=default_due_on,
+        # No initial value: left empty, the service sets it from the urgency when it is sent.
         required=False,
         help_text=DUE_HELP,
     )
@@ -194,7 +187,7 @@ class SignalForm(forms.Form):
     answer_due_on = forms.DateField(
         label=_("Answer due by"),
         widget=DATE,
-        initial=default_due_on,
+        # No initial value: left empty, the service sets it from the urgency when it is sent.
         required=False,
         help_text=DUE_HELP,
     )

@@ -94,6 +94,21 @@ def test_save_and_send(world: Any) -> None:
     assert Referral.objects.get(case=case).status == Status.SENT
 
 
+def test_the_form_leaves_the_due_date_to_the_urgency(world: Any) -> None:
+    """The field comes empty (a pre-filled date would always win over the urgency); an urgent
+    referral sent without a date is due in two days, a routine one in fourteen."""
+    case = make_case(world)
+    cm = client(world, "case_manager")
+    page = cm.get(_create_url(case)).content.decode()
+    assert 'name="answer_due_on" value=' not in page
+    today = timezone.localdate()
+    for urgency, days in (("urgent", 2), ("routine", 14)):
+        post = {**_referral_post(world, urgency=urgency, answer_due_on=""), "and_send": "1"}
+        assert cm.post(_create_url(case), post).status_code == 302
+        sent = Referral.objects.filter(case=case, urgency=urgency).get()
+        assert sent.answer_due_on == today + datetime.timedelta(days=days)
+
+
 def test_no_sharing_consent_nothing_saved_and_a_link_to_record_it(world: Any) -> None:
     case = make_case(world, consent_to=None)
     cm = client(world, "case_manager")
