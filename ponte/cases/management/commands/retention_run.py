@@ -51,8 +51,10 @@ def retention_review(
     if organization_id is not None:
         people = people.filter(organization_id=organization_id)
     open_ids = set(Case.objects.open().values_list("person_id", flat=True))
-    closed_due = (people.filter(cases__isnull=False).annotate(last=Max("cases__closed_on"))).filter(
-        last__lt=cutoff
+    closed_due = (
+        people.filter(cases__isnull=False)
+        .annotate(last=Max("cases__closed_on"))
+        .filter(last__lt=cutoff)
     )
     never_in_charge = people.filter(
         cases__isnull=True,
