@@ -107,7 +107,8 @@ def row(obj: models.Model, **children: Any) -> dict[str, Any]:
     for field in obj._meta.concrete_fields:
         if field.name in _SKIP or field.name in ("case", "person", "plan", "goal", "profile"):
             continue
-        if field.name in ("assessment", "measure"):
+        # The parent row: implied by the nesting, and read per row it would cost a query each.
+        if field.name in ("assessment", "measure", "referral"):
             continue
         data[field.name] = _value(obj, field)
     if "public_id" in data:

@@ -25,6 +25,7 @@ from ponte.common.fields import EncryptedTextField
 from ponte.people.factories import ConsentFactory
 from ponte.people.models import Consent
 from ponte.referrals import services
+from ponte.referrals.case_file import person_referrals
 from ponte.referrals.factories import InboundSignalFactory
 from ponte.referrals.models import Notification, Referral, ReferralEvent, ReferralMessage, Status
 
@@ -256,3 +257,24 @@ def test_erasure_withdraws_the_open_referrals_and_tells_the_receiver(
     assert not Referral.objects.visible_to(receiver).filter(pk=waiting.pk).exists()
     # Another person's referral keeps waiting for its answer.
     assert Referral.objects.get(pk=other.pk).status == Status.SENT
+
+
+def test_export_queries_do_not_grow_with_referrals_events_and_messages(world: Any) -> None:
+    manager = world.users["case_manager"]
+    case = _case(world, manager)
+
+    def add_referral() -> None:
+        referral = _sent(world, case, due_on=TODAY + DAY)
+        services.post_message(referral, actor=manager, body="Messaggio fittizio")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            person_referrals(case.person)
+        return len(queries)
+
+    add_referral()
+    one = count()
+    for _ in range(3):
+        add_referral()
+    assert count() == one
+    assert len(person_referrals(case.person)["referrals"]) == 4
