@@ -111,8 +111,8 @@ class Urgency(models.TextChoices):
 
 # Days the receiver has to answer when the sender names no date, counted from sending: without
 # a due date a referral would never be reminded nor expire, and could stay unanswered forever.
-# "Within a week" is the urgency's own word; an urgent one needs an answer within two (calendar) days;
-# a routine one gets two weeks, the usual time for a partner's intake appointment.
+# "Within a week" is the urgency's own word; an urgent one needs an answer within two calendar
+# days; a routine one gets two weeks, the usual time for a partner's intake appointment.
 ANSWER_DAYS: dict[str, int] = {Urgency.URGENT: 2, Urgency.SOON: 7, Urgency.ROUTINE: 14}
 
 

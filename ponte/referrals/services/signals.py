@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ponte.cases.models import Case
-from ponte.cases.services.core import Intake, take_in_charge
+from ponte.cases.services.core import Intake, locked_case, take_in_charge
 from ponte.catalog.taxonomy import Area
 from ponte.network.models import AccessPoint, Organization
 from ponte.network.roles import Cap, require
@@ -201,7 +201,14 @@ def _case_for(
     )
     if not visible.exists():
         raise ValidationError({"case": _("Choose a case of your PUA.")})
-    return case
+    # Linking the signal writes to the case file: the same gate as every other write (erasure,
+    # restriction of processing, the taking-in-charge consent), and only on an open case.
+    linked = locked_case(case)
+    if linked.is_closed:
+        raise ValidationError(
+            {"case": _("This case is closed: reopen it first, or open a new one.")}
+        )
+    return linked
 
 
 def _redirect(

@@ -179,6 +179,26 @@ def test_triage_existing_case_links_a_case_of_the_pua(world):
     assert referral.status == Status.ACCEPTED and referral.case == case
 
 
+def test_triage_into_an_existing_case_passes_the_case_gate(world):
+    """Linking is a write to the case file: refused, with nothing changed, on a closed case, on
+    a case whose person withdrew the taking-in-charge consent or restricted processing."""
+    manager = world.users["case_manager"]
+    closed = CaseFactory(
+        access_point=world.own_access_point, phase="chiuso", closed_on=timezone.localdate()
+    )
+    withdrawn = CaseFactory(access_point=world.own_access_point)
+    Consent.objects.filter(person=withdrawn.person).update(withdrawn_at=timezone.now())
+    restricted = CaseFactory(access_point=world.own_access_point)
+    restricted.person.processing_restricted = True
+    restricted.person.save()
+    referral = signal(world)
+    before = snapshot(referral)
+    for case, words in ((closed, "closed"), (withdrawn, "consent"), (restricted, "restrict")):
+        with pytest.raises(ValidationError, match=words):
+            services.triage_signal(referral, actor=manager, decision="existing_case", case=case)
+        assert snapshot(referral) == before
+
+
 def test_triage_redirect_declines_and_signals_the_other_pua(
     world, django_capture_on_commit_callbacks
 ):
