@@ -16,8 +16,9 @@ from typing import Any
 TaskProvider = Callable[[Any, Any, datetime.date, datetime.date], list[Any]]
 # person -> {section name: JSON-ready data} for the person's export (art. 15/20)
 PersonDataProvider = Callable[[Any], dict[str, Any]]
-# person -> None: blank the free text held about the person, inside the erasure's transaction
-PersonEraser = Callable[[Any], None]
+# (person, actor) -> None: blank the free text held about the person, inside the erasure's
+# transaction; actor is the operator who erases, or "system" for the retention job
+PersonEraser = Callable[[Any, Any], None]
 # () -> {section key: (title, {field name: label})} for the sections a person-data provider
 # adds, so the readable export (page and PDF) shows them with headings, from the same data
 # as the JSON. Titles and labels are lazy translations: called at render time.
@@ -69,9 +70,9 @@ def extra_person_data(person: Any) -> dict[str, Any]:
     return data
 
 
-def erase_elsewhere(person: Any) -> None:
+def erase_elsewhere(person: Any, *, actor: Any) -> None:
     for eraser in _person_erasers:
-        eraser(person)
+        eraser(person, actor)
 
 
 def extra_person_data_headings() -> dict[str, tuple[Any, dict[str, Any]]]:

@@ -130,16 +130,17 @@ def _delete_files(files: list[Any]) -> None:
         stored.storage.delete(stored.name)
 
 
-def erase_person_referrals(person: Person) -> None:
+def erase_person_referrals(person: Person, actor: Any) -> None:
     """Blank what was written in or about the person's referrals; keep the coded facts (who sent
     what to whom, statuses, dates) so the closed-loop figures stay right. Runs inside
     `anonymise_person`'s transaction, so a failure undoes the whole erasure."""
     # Nothing stays open on an erased person: the receivers stop waiting (and are told), and
-    # the loop's figures count these referrals as withdrawn. Their reason is blanked below.
+    # the loop's figures count these referrals as withdrawn. The reason names nobody; the
+    # referral's own copy is blanked below with the rest, the case timeline keeps it.
     withdraw_open_referrals(
         _of_person(person).filter(direction=Direction.OUTBOUND),
-        actor=None,
-        reason="erased",
+        actor=actor,
+        reason=str(_("The person's data was erased.")),
         verb="withdrawn_erasure",
     )
     referral_ids = _of_person(person).values("pk")

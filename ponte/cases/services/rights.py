@@ -297,7 +297,7 @@ def anonymise_person(person: Person, *, actor: Any, reason: str) -> Person:
                 updates |= {"anonymised_at": now, "version": current.version + 1}
             model._default_manager.filter(**{path: current.pk}).update(**updates)
         LanguageSkill.objects.filter(profile__case__person=current).delete()
-        erase_elsewhere(current)
+        erase_elsewhere(current, actor=actor if actor is not None else "system")
         cases = Case.objects.filter(person=current)
         # Read back first, so the audit row's label is "Anonymised person", not the old name.
         current.refresh_from_db()

@@ -49,7 +49,7 @@ def withdraw_open_referrals(
 ) -> None:
     """Move every open referral of `referrals` that its sender may withdraw to withdrawn, each
     with its timeline line and audit row (inside the caller's transaction); both sides are
-    told once it commits, except the actor. `actor` None is the system (the retention job)."""
+    told once it commits, except the actor. `actor` "system" is the retention job."""
     for pk in (
         referrals.filter(status__in=OPEN_STATUSES).order_by("pk").values_list("pk", flat=True)
     ):

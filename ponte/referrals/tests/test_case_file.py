@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conftest import verified_client
+from ponte.audit.models import AuditEvent
 from ponte.cases import queries_tasks
 from ponte.cases.factories import CaseFactory
 from ponte.cases.models import Case, Phase
@@ -244,10 +245,15 @@ def test_erasure_withdraws_the_open_referrals_and_tells_the_receiver(
     receiver = world.users["partner_operator@partner"]
     assert Referral.objects.visible_to(receiver).filter(pk=waiting.pk).exists()
 
+    coordinator = world.users["coordinator"]
     with django_capture_on_commit_callbacks(execute=True):
-        anonymise_person(case.person, actor=world.users["coordinator"], reason="request")
+        anonymise_person(case.person, actor=coordinator, reason="request")
 
     closed = Referral.objects.get(pk=waiting.pk)
+    # Who erased is who withdrew, in the audit trail; they are not notified of their own act.
+    audit_row = AuditEvent.objects.get(action="referrals.withdrawn_erasure")
+    assert audit_row.actor_id == coordinator.pk
+    assert not Notification.objects.filter(user=coordinator, referral=closed).exists()
     assert closed.status == Status.WITHDRAWN and not closed.reason
     last = ReferralEvent.objects.filter(referral=closed).order_by("at", "pk").last()
     assert last is not None and last.to_status == Status.WITHDRAWN
