@@ -15,7 +15,7 @@ from django.core.management import call_command
 from ponte.audit.models import AuditEvent
 from ponte.cases.factories import CaseFactory
 from ponte.cases.management.commands.retention_run import retention_review, years_before
-from ponte.people.factories import PersonFactory
+from ponte.people.factories import ConsentFactory, PersonFactory
 from ponte.people.models import Person
 
 # "Today" for every run; five years of retention put the cutoff on 1 June 2021.
@@ -66,6 +66,10 @@ def people(world: Any) -> dict[str, Person]:
     with time_machine.travel(NOW - datetime.timedelta(days=30), tick=False):
         never_edited.phone = "+39 333 000 0000"
         never_edited.save()
+    # Registered long ago, and gave a consent last month (a row of its own, the person unchanged).
+    never_consented = _registered(REGISTERED_LONG_AGO, organization=world.own)
+    with time_machine.travel(NOW - datetime.timedelta(days=30), tick=False):
+        ConsentFactory(person=never_consented)
     return {
         "due": due,
         "held": held,
@@ -77,6 +81,7 @@ def people(world: Any) -> dict[str, Person]:
         "never_held": never_held,
         "never_recent": never_recent,
         "never_edited": never_edited,
+        "never_consented": never_consented,
     }
 
 
@@ -166,6 +171,7 @@ def test_people_without_case_registered_or_changed_inside_the_period_stay(
     _run("--years", "5")
     assert Person.objects.get(pk=people["never_recent"].pk).anonymised_at is None
     assert Person.objects.get(pk=people["never_edited"].pk).anonymised_at is None
+    assert Person.objects.get(pk=people["never_consented"].pk).anonymised_at is None
     # A year later the recent registration is due too; the edit keeps the other one longer.
     with time_machine.travel(NOW + datetime.timedelta(days=366), tick=False):
         review = retention_review(years=5)

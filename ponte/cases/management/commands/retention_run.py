@@ -13,14 +13,14 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 
 from ponte.audit.services import record_now
 from ponte.cases.models import Case
 from ponte.cases.services.rights import ErasureReason, anonymise_person
 from ponte.network.models import Organization
-from ponte.people.models import Person
+from ponte.people.models import Consent, Person
 
 
 def years_before(day: datetime.date, years: int) -> datetime.date:
@@ -42,8 +42,8 @@ def retention_review(
     - with cases: the most recent closing is older than `years` (a case closed last year keeps
       the older ones too) and no case is open;
     - without any case (registered at the desk, then never taken in charge): registered more
-      than `years` ago and not changed since. The last change counts too, so a person whose
-      record the team still keeps up to date (a consent, a correction) is not erased under it.
+      than `years` ago and not changed since, nor any consent given or withdrawn since: a
+      person whose record the team still keeps up to date is not erased under it.
 
     Nobody under a legal hold."""
     cutoff = years_before(today or timezone.localdate(), years)
@@ -56,11 +56,15 @@ def retention_review(
         .annotate(last=Max("cases__closed_on"))
         .filter(last__lt=cutoff)
     )
-    never_in_charge = people.filter(
-        cases__isnull=True,
-        created_at__lt=_start_of(cutoff),
-        updated_at__lt=_start_of(cutoff),
+    since = _start_of(cutoff)
+    # A consent given or withdrawn inside the period is a recent change too, though it is a row
+    # of its own and leaves the person's `updated_at` as it was.
+    recent_consent = Consent.objects.filter(person=OuterRef("pk")).filter(
+        Q(created_at__gte=since) | Q(withdrawn_at__gte=since)
     )
+    never_in_charge = people.filter(
+        cases__isnull=True, created_at__lt=since, updated_at__lt=since
+    ).exclude(Exists(recent_consent))
     due = [
         *((p, False) for p in closed_due.select_related("organization")),
         *((p, True) for p in never_in_charge.select_related("organization")),
