@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
+from django.utils.translation import gettext
 
 from ponte.audit.models import AuditEvent
 from ponte.cases.factories import CaseFactory
@@ -481,6 +482,32 @@ def test_overview_says_why_nothing_new_can_be_recorded(world: Any, client_for: A
     Person.objects.filter(pk=case.person.pk).update(processing_restricted=True)
     page = client.get(url).content.decode()
     assert restricted in page and no_consent not in page
+
+
+def test_overview_of_a_closed_case_without_consent_says_how_to_reopen(
+    world: Any, client_for: Any
+) -> None:
+    manager = world.users["case_manager"]
+    case = _case(world, case_manager=manager)
+    _withdraw_taking_in_charge(case, manager)
+    services.close_case(
+        case,
+        actor=manager,
+        reason="person_withdrew",
+        outcome="none",
+        closed_on=timezone.localdate(),
+    )
+    page = client_for(manager).get(reverse("cases:case_detail", args=[case.public_id]))
+    html = page.content.decode()
+    with translation.override("it"):
+        expected = gettext(
+            "The person's consent to be taken in charge is not in force: record it again "
+            "before the case can be reopened."
+        )
+    assert escape(expected) in html
+    # Neither editing nor reopening is offered: both would be refused.
+    assert reverse("cases:case_edit", args=[case.public_id]) not in html
+    assert reverse("cases:case_phase", args=[case.public_id]) not in html
 
 
 def test_timeline_lines_read_as_labels_not_codes(world: Any) -> None:

@@ -292,15 +292,23 @@ def case_detail(request: AuthedRequest, public_id: Any) -> HttpResponse:
             "safety_flags": _safety_flags(case),
             "consents": consents,
             # Why nothing new can be recorded (the services refuse it): seen before trying.
-            "stopped_because": "" if case.is_closed else stopped_because,
+            "stopped_because": stopped_because,
         },
     )
 
 
 def _stopped_because(case: Case, *, consent_in_force: bool) -> str:
+    """Why the services would refuse new work on the case, in the order `locked_case` checks."""
+    if case.person.anonymised_at is not None:
+        return _("This person's data has been anonymised.")
     if case.person.processing_restricted:
         return services.restricted_message()
     if not consent_in_force:
+        if case.is_closed:
+            return _(
+                "The person's consent to be taken in charge is not in force: record it again "
+                "before the case can be reopened."
+            )
         return services.no_consent_message()
     return ""
 
