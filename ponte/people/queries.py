@@ -11,7 +11,7 @@ from django.db.models import Q
 
 from ponte.people.matching import query_tokens, rank_candidates
 from ponte.people.models import Person
-from ponte.people.services import codice_fiscale_key
+from ponte.people.services import codice_fiscale_key, normal_codice_fiscale
 
 # Enough to catch the usual duplicates without reading a whole region's people.
 _CANDIDATE_LIMIT = 200
@@ -31,7 +31,7 @@ class PossibleDuplicate:
 def _same_codice_fiscale(user: Any, code: str, exclude: Person | None) -> list[Person]:
     """People the user may see whose stored codice fiscale is this one, found through its keyed
     hash (the code itself is encrypted and cannot be searched)."""
-    normal = "".join(code.split()).upper()
+    normal = normal_codice_fiscale(code)
     if not normal:
         return []
     queryset = Person.objects.owned_by_workers(user).filter(

@@ -78,8 +78,13 @@ def codice_fiscale_key(code: str) -> str:
     return salted_hmac(_CF_SALT, normal, algorithm="sha256").hexdigest() if normal else ""
 
 
+def normal_codice_fiscale(code: str) -> str:
+    """As stored and hashed: no spaces anywhere, upper case."""
+    return "".join(code.split()).upper()
+
+
 def clean_codice_fiscale(code: str) -> str:
-    normal = "".join(code.split()).upper()
+    normal = normal_codice_fiscale(code)
     if normal and not codicefiscale.is_valid(normal):
         raise ValidationError(
             {"codice_fiscale": _("This codice fiscale is not valid: check it letter by letter.")}
